@@ -1,0 +1,95 @@
+"""Hook for the pipelines' warehouse database (connection id ``warehouse_default``)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.postgres.hooks.postgres import PostgresHook
+from psycopg2 import sql
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from psycopg2.extensions import connection, cursor
+
+
+def table_identifier(table: str) -> sql.Composable:
+    """``"schema.table"`` or ``"table"`` as a safely quoted identifier.
+
+    Table names cannot be bind parameters, and formatting them into SQL text is how
+    injection happens; ``psycopg2.sql.Identifier`` quotes each part instead.
+    """
+    parts = table.split(".")
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise ValueError(f"table must be 'table' or 'schema.table', got {table!r}")
+    return sql.Identifier(*parts)
+
+
+def _copy_text(value: Any) -> str:
+    # COPY's text format: \N is NULL, and backslash, tab and newlines are escaped. Simpler
+    # to get exactly right than CSV, where an empty string and NULL look alike.
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_rows(
+    cur: cursor, table: str | sql.Composable, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Bulk-load ``rows`` into ``table`` with one ``COPY ... FROM STDIN``.
+
+    One round trip for the whole batch instead of one INSERT per row; it runs in the
+    caller's transaction, so it is all-or-nothing together with whatever else that does.
+    """
+    buf = io.StringIO()
+    for row in rows:
+        buf.write("\t".join(_copy_text(v) for v in row))
+        buf.write("\n")
+    buf.seek(0)
+    target = table_identifier(table) if isinstance(table, str) else table
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        target, sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    cur.copy_expert(statement.as_string(cur), buf)
+
+
+class WarehouseHook(PostgresHook):
+    """PostgresHook that defaults to ``warehouse_default`` and adds a transaction helper.
+
+    ``AIRFLOW_CONN_WAREHOUSE_DEFAULT`` (see .env.example) defines the connection.
+    """
+
+    default_conn_name = "warehouse_default"
+    hook_name = "airkit warehouse (Postgres)"
+
+    @contextmanager
+    def transaction(self) -> Iterator[connection]:
+        """A fresh connection whose work commits on success and rolls back on any exception.
+
+        psycopg2's ``with conn:`` ends the transaction but does not close the connection;
+        this does both, so a failed task never leaks an idle-in-transaction session.
+        """
+        conn = self.get_conn()
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    def fetch_dataframe(self, query: str, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a SELECT with bind parameters and return the result as a DataFrame.
+
+        Built from the cursor rather than ``pandas.read_sql``: pandas 2.1 only supports a
+        raw DBAPI connection with a warning, and Airflow 2.11 pins SQLAlchemy 1.4.
+        """
+        import pandas as pd
+
+        with closing(self.get_conn()) as conn, conn.cursor() as cur:
+            cur.execute(query, parameters)
+            columns = [d.name for d in cur.description]
+            return pd.DataFrame.from_records(cur.fetchall(), columns=columns)
