@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# TEST TOOLING -- builds LOCAL STAND-INS for the official images the compose runtime uses by default.
+# CI machines reach no image registry, so CI points the compose file at these instead:
+#   PYTHON_BASE_IMAGE=airkit-standin/python:3.11-bookworm   (for python:3.11-slim-bookworm)
+#   POSTGRES_IMAGE=airkit-standin/postgres:15                (for postgres:15-bookworm)
+#   REDIS_IMAGE=airkit-standin/redis:7                       (for redis:7.2-bookworm)
+# The product's defaults stay the official images; these only honour the same interface
+# (env vars, init-script folder, command line) that compose/docker-compose.yaml relies on.
+#
+# Steps (each skipped when its output already exists):
+#   1. debootstrap a minimal Debian bookworm root from the host's configured mirror -> tarball (cached)
+#   2. `docker import` it as airkit-standin/debian:bookworm
+#   3. `docker build` python / postgres / redis on top of it with Debian's own packages
+# Cache: $AIRKIT_CI_CACHE (default /var/cache/airkit-ci), keyed by a hash of every input, holding
+# the rootfs tarball and `docker save` archives, so a fresh docker engine on a machine that kept
+# the cache reloads the images instead of rebuilding them. Use --force to rebuild everything.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${AIRKIT_CI_CACHE:-/var/cache/airkit-ci}
+SUITE=bookworm
+# The mirror the host's apt uses (debian.sources or sources.list); fall back to the public one.
+MIRROR=${DEBIAN_MIRROR:-$( (grep -hoE '^URIs: *http[^ ]*/debian\b' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}';
+                            grep -hoE '^deb +http[^ ]*/debian\b' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'; true) | head -n1)}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+PREFIX=${STANDIN_PREFIX:-airkit-standin}
+FORCE=0; [ "${1:-}" = "--force" ] && FORCE=1
+
+t0=$(date +%s)
+log() { printf '[standin-images +%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*" >&2; }
+timed() { local s; s=$(date +%s); "$@"; log "  took $(( $(date +%s) - s ))s: $*"; }
+have_image() { [ "$FORCE" = 0 ] && docker image inspect "$1" >/dev/null 2>&1; }
+mkdir -p "$CACHE"
+
+# ---- 1+2: the Debian root ----------------------------------------------------------------
+ROOT_KEY=$(printf '%s\n' "v1" "$SUITE" "$MIRROR" "minbase" "$(uname -m)" | sha256sum | cut -c1-16)
+ROOT_TAR="$CACHE/rootfs-$SUITE-$ROOT_KEY.tar"
+DEBIAN_IMAGE="$PREFIX/debian:$SUITE"
+# Labels record the input hash so a stale image (other mirror, other script version) is rebuilt.
+image_key() { docker image inspect -f '{{ index .Config.Labels "airkit.standin.key" }}' "$1" 2>/dev/null || true; }
+
+if have_image "$DEBIAN_IMAGE" && [ "$(image_key "$DEBIAN_IMAGE")" = "$ROOT_KEY" ]; then
+  log "$DEBIAN_IMAGE up to date"
+else
+  if [ "$FORCE" = 1 ] || [ ! -s "$ROOT_TAR" ]; then
+    command -v debootstrap >/dev/null || { log "installing debootstrap"; apt-get install -y -qq debootstrap >/dev/null; }
+    work=$(mktemp -d "$CACHE/rootfs.XXXX")
+    log "debootstrap $SUITE (minbase) from $MIRROR"
+    s=$(date +%s); debootstrap --variant=minbase "$SUITE" "$work/root" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
+      || { tail -n 30 "$work/debootstrap.log"; exit 1; }
+    log "  took $(( $(date +%s) - s ))s: debootstrap"
+    # Same apt sources inside the image as on the host; keep images small.
+    printf 'deb %s %s main\ndeb %s %s-updates main\n' "$MIRROR" "$SUITE" "$MIRROR" "$SUITE" >"$work/root/etc/apt/sources.list"
+    rm -rf "$work"/root/var/cache/apt/archives/*.deb "$work"/root/var/lib/apt/lists/*
+    tar -C "$work/root" -cf "$ROOT_TAR.tmp" . && mv "$ROOT_TAR.tmp" "$ROOT_TAR"
+    rm -rf "$work"
+  else
+    log "reusing cached rootfs $ROOT_TAR"
+  fi
+  log "docker import -> $DEBIAN_IMAGE"
+  timed docker import --change "LABEL airkit.standin.key=$ROOT_KEY" --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$ROOT_TAR" "$DEBIAN_IMAGE" >/dev/null
+fi
+
+# ---- 3: images built on that root -------------------------------------------------------
+build_standin() {  # name tag
+  local name=$1 tag=$2 dir="$HERE/standin/$1" key archive
+  key=$( (echo "$ROOT_KEY"; cat "$dir"/*) | sha256sum | cut -c1-16)
+  archive="$CACHE/image-$name-$key.tar"
+  if have_image "$tag" && [ "$(image_key "$tag")" = "$key" ]; then
+    log "$tag up to date"; return
+  fi
+  if [ "$FORCE" = 0 ] && [ -s "$archive" ]; then
+    log "loading $tag from cache $archive"
+    timed docker load -q -i "$archive" >/dev/null
+    [ "$(image_key "$tag")" = "$key" ] && return
+  fi
+  log "building $tag"
+  # Classic builder: Debian's docker.io ships no buildx; these Dockerfiles need nothing newer.
+  timed env DOCKER_BUILDKIT=0 docker build -q --build-arg BASE_IMAGE="$DEBIAN_IMAGE" \
+    --label "airkit.standin.key=$key" -t "$tag" "$dir" >/dev/null
+  rm -f "$CACHE"/image-"$name"-*.tar
+  timed docker save -o "$archive.tmp" "$tag" && mv "$archive.tmp" "$archive"
+}
+
+build_standin python   "$PREFIX/python:3.11-bookworm"
+build_standin postgres "$PREFIX/postgres:15"
+build_standin redis    "$PREFIX/redis:7"
+
+log "done. Use them with:"
+echo "  export PYTHON_BASE_IMAGE=$PREFIX/python:3.11-bookworm POSTGRES_IMAGE=$PREFIX/postgres:15 REDIS_IMAGE=$PREFIX/redis:7"
