@@ -1,0 +1,142 @@
+# airkit — Apache Airflow 2.11.2 reference platform.
+# `make` (or `make help`) lists the targets. Everything runs against RUNTIME=compose|local;
+# the default is compose when a Docker engine answers, else local.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON_BOOTSTRAP ?= python3.11
+VENV ?= .venv
+UV_VERSION := 0.13.9
+ENV_FILE ?= .env
+STATE_DIR ?= .state/local
+COMPOSE_PROJECT ?= airkit
+PYTEST_ARGS ?=
+
+export ENV_FILE STATE_DIR COMPOSE_PROJECT
+# uv reads the system CA store, so it works behind the TLS-intercepting proxies pip also trusts.
+export UV_NATIVE_TLS := 1
+
+ifeq ($(origin RUNTIME), undefined)
+  RUNTIME := $(shell docker info >/dev/null 2>&1 && echo compose || echo local)
+  RUNTIME_NOTE := (auto-detected: $(if $(filter compose,$(RUNTIME)),a Docker engine answers,no Docker engine answers))
+endif
+export RUNTIME
+
+STACK := $(VENV)/bin/python tools/localstack.py
+ifeq ($(RUNTIME),local)
+  STACK_UP := local-up
+else ifeq ($(RUNTIME),compose)
+  STACK_UP := compose-up
+else
+  $(error RUNTIME must be compose or local, not '$(RUNTIME)')
+endif
+
+##@ Getting started
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m [RUNTIME=compose|local]\n"} \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+.PHONY: runtime
+runtime:
+	@echo "==> RUNTIME=$(RUNTIME) $(RUNTIME_NOTE)"
+
+.PHONY: up
+up: runtime install env $(STACK_UP) ## Start the stack and wait until every component is healthy
+	@echo "==> Airflow UI: http://$$(tools/envfile.py get --file $(ENV_FILE) BIND_ADDRESS | sed 's/^0.0.0.0$$/127.0.0.1/'):$$(tools/envfile.py get --file $(ENV_FILE) AIRFLOW_WEBSERVER_PORT)"
+	@echo "==> Admin credentials: _AIRFLOW_WWW_USER_USERNAME / _AIRFLOW_WWW_USER_PASSWORD in $(ENV_FILE)"
+
+.PHONY: down
+down: runtime ## Stop the stack (state is kept)
+	@$(MAKE) --no-print-directory $(RUNTIME)-down
+
+.PHONY: status
+status: runtime ## Show each component's state and health
+	@$(MAKE) --no-print-directory $(RUNTIME)-status
+
+.PHONY: logs
+logs: runtime ## Show a component's log: make logs SERVICE=airflow-scheduler [FOLLOW=1]
+	@test -n "$(SERVICE)" || { echo "usage: make logs SERVICE=<postgres|redis|events-api|airflow-webserver|airflow-scheduler|airflow-worker|airflow-triggerer>"; exit 2; }
+	@$(MAKE) --no-print-directory $(RUNTIME)-logs
+
+.PHONY: reset
+reset: runtime ## Stop the stack and wipe its state (databases, logs, landing files)
+	@$(MAKE) --no-print-directory $(RUNTIME)-reset
+
+.PHONY: airflow
+airflow: runtime ## Run the Airflow CLI in the stack: make airflow ARGS="dags list"
+	@$(MAKE) --no-print-directory $(RUNTIME)-airflow
+
+##@ Set-up
+
+$(VENV)/.installed: requirements/lock.txt pyproject.toml
+	@command -v $(PYTHON_BOOTSTRAP) >/dev/null || { echo "$(PYTHON_BOOTSTRAP) not found: install Python 3.11 or set PYTHON_BOOTSTRAP"; exit 1; }
+	@test -x $(VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet -r requirements/lock.txt
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet --no-deps -e .
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Build .venv from the committed lock (the only way dependencies get in)
+
+.PHONY: lock
+lock: ## Re-resolve requirements/lock.txt from pyproject.toml and requirements/bounds.txt
+	$(VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  pyproject.toml --extra dev -c requirements/bounds.txt --no-emit-package airkit \
+	  --custom-compile-command "make lock" -o requirements/lock.txt
+
+.PHONY: env
+env: ## Create .env from .env.example with fresh secrets (never overwrites)
+	@python3 tools/envfile.py generate --example .env.example --out $(ENV_FILE)
+	@python3 tools/envfile.py check --example .env.example --file $(ENV_FILE)
+
+.PHONY: deps
+deps: ## Install the local runtime's system packages with apt (run as root)
+	@test "$$(id -u)" -eq 0 || { echo "make deps installs Debian packages: run it as root (sudo make deps)"; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  postgresql-15 redis-server util-linux python3.11 python3.11-venv
+	@# The Debian packages start system-wide servers; the stack runs its own.
+	-service redis-server stop >/dev/null 2>&1
+	-service postgresql stop >/dev/null 2>&1
+
+# --- Local-process runtime (supervisord): what the generic targets call for RUNTIME=local
+
+.PHONY: local-up local-down local-status local-logs local-reset local-airflow
+local-up: install env
+	@$(STACK) up
+local-down:
+	@$(STACK) down
+local-status:
+	@$(STACK) status
+local-logs:
+	@$(STACK) logs $(SERVICE) $(if $(FOLLOW),--follow)
+local-reset:
+	@$(STACK) reset
+local-airflow:
+	@$(STACK) airflow $(ARGS)
+
+##@ Pipelines
+
+.PHONY: demo
+demo: runtime ## Run events_etl for the sample week on the running stack and show what landed
+	$(VENV)/bin/python tools/demo.py
+
+##@ Tests
+
+.PHONY: test
+test: test-unit test-integration ## Run everything: unit tests, then the integration suite on RUNTIME
+
+.PHONY: test-unit
+test-unit: install ## Unit tests (DAG integrity, package, operators against a throwaway Postgres)
+	$(VENV)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: test-integration
+test-integration: install runtime ## Integration suite against an isolated stack (or AIRKIT_STACK=running)
+	$(VENV)/bin/python -m pytest tests/integration $(PYTEST_ARGS)
