@@ -6,7 +6,7 @@ Endpoints::
     GET    /events?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD   (end exclusive)
     GET    /faults                                   -> the armed faults
     POST   /faults?fault=NAME[&start_date=..&end_date=..][&times=N][&delay=S]
-    DELETE /faults                                   -> disarm all
+    DELETE /faults                                   -> disarm all, reset fault_times counters
 
 Faults (for tests and training), chosen per request with ``fault=`` on ``/events``, armed
 at run time with ``POST /faults`` (a DAG's request cannot carry test parameters), or as a
@@ -119,7 +119,8 @@ class FaultState:
         self.default_delay = default_delay
         self._lock = threading.Lock()
         self._armed: list[dict[str, Any]] = []
-        self._counts: dict[tuple[str, str, str], int] = {}
+        self._counts: dict[tuple[Any, ...], int] = {}
+        self._serial = 0
 
     def arm(self, fault: str, span: tuple[dt.date, dt.date] | None, times: int | None, delay: float | None) -> dict:
         entry = {
@@ -130,13 +131,14 @@ class FaultState:
             "delay": delay,
         }
         with self._lock:
-            # A new arming for the same range replaces the old one and restarts its count.
+            self._serial += 1
+            entry["id"] = self._serial
+            # A new arming for the same range replaces the old one (and so restarts its count).
             self._armed = [
                 a for a in self._armed if (a["start_date"], a["end_date"]) != (entry["start_date"], entry["end_date"])
             ]
             self._armed.append(entry)
-            self._counts = {k: v for k, v in self._counts.items() if k[0] != "armed"}
-        return entry
+        return dict(entry)
 
     def disarm(self) -> None:
         with self._lock:
@@ -147,7 +149,7 @@ class FaultState:
         with self._lock:
             return [dict(a) for a in self._armed]
 
-    def _take(self, key: tuple[str, str, str], times: int | None) -> bool:
+    def _take(self, key: tuple[Any, ...], times: int | None) -> bool:
         """Count one use of ``key``; False once it has been used ``times`` times."""
         with self._lock:
             used = self._counts.get(key, 0)
@@ -172,17 +174,17 @@ class FaultState:
         with self._lock:
             armed = sorted(self._armed, key=lambda a: a["start_date"] is None)
         for entry in armed:
-            if entry["start_date"] is None or (entry["start_date"], entry["end_date"]) == span:
-                key = ("armed", entry["fault"], f"{entry['start_date']}/{entry['end_date']}|{span}")
-                if self._take(key, entry["times"]):
-                    return entry["fault"], entry["delay"] if entry["delay"] is not None else self.default_delay
-                return None, 0.0
+            if entry["start_date"] is not None and (entry["start_date"], entry["end_date"]) != span:
+                continue
+            # An exhausted arming no longer applies; a broader one (or the default) may.
+            if self._take(("armed", entry["id"], *span), entry["times"]):
+                return entry["fault"], entry["delay"] if entry["delay"] is not None else self.default_delay
         if self.default_fault is not None and self._take((self.default_fault, *span), self.default_times):
             return self.default_fault, self.default_delay
         return None, 0.0
 
 
-def _apply_payload_fault(fault: str | None, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def damage_events(fault: str | None, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Damage a copy of the events the way ``fault`` says (every 5th event, and the first)."""
     if fault in (None, "slow", "http500", "malformed", "truncated"):
         return events
@@ -292,7 +294,7 @@ class EventsHandler(BaseHTTPRequestHandler):
         if fault == "malformed":
             self._send(HTTPStatus.OK, b'[{"event_id": "oops", "user": "user_01", "amount": 1.5,,]')
             return
-        body = json.dumps(_apply_payload_fault(fault, generate_range(start, end))).encode()
+        body = json.dumps(damage_events(fault, generate_range(start, end))).encode()
         if fault == "truncated":
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "application/json")
