@@ -35,6 +35,8 @@ os.environ.update(
         # private SQLite file, never the developer's Postgres.
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME}/unittests.db",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": f"{_AIRFLOW_HOME}/logs",
+        # Opt in to the Airflow 3 behaviour; silences a deprecation warning in every test.
+        "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
     }
 )
 # A developer's shell may carry the stack's connections; unit tests define their own.
