@@ -4,7 +4,7 @@ Airflow reads AIRFLOW_HOME and its config when it is first imported, so the isol
 below happens at conftest import, before any test module imports Airflow. Every pytest
 process gets its own throwaway AIRFLOW_HOME: tests never read or write a developer's
 ~/airflow, metadata DB or running stack. Integration tests talk to their stack over HTTP
-and hand explicit environments to the subprocesses they start.
+and start their stacks with environments that override every variable set here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,13 +29,14 @@ os.environ.update(
         "AIRFLOW_HOME": _AIRFLOW_HOME,
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+        # Not AIRFLOW__CORE__UNIT_TEST_MODE: os.environ is inherited by the stacks that
+        # integration tests start from this same process, and test mode there would swap
+        # in Airflow's test config. The private AIRFLOW_HOME and SQLite DB isolate enough.
+        #
         # Unit tests never need a metadata DB; if something asks for one anyway it gets a
         # private SQLite file, never the developer's Postgres.
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME}/unittests.db",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": f"{_AIRFLOW_HOME}/logs",
-        # Opt in to the Airflow 3 behaviour; silences a deprecation warning in every test.
-        "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
     }
 )
 # A developer's shell may carry the stack's connections; unit tests define their own.
