@@ -196,11 +196,11 @@ standin-images: docker-engine ## CI/test tooling: build local stand-ins for pyth
 docker-engine: ## CI/test tooling: install/start a Docker engine and compose v2 if missing
 	@ci/docker-engine.sh
 
-wheels: ## Download every wheel of the lock (+ build tools) to wheelhouse/ for offline image builds
+wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) for offline image builds
 	@mkdir -p wheelhouse
-	python3 -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-	  --python-version 3.11 --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
-	  --platform manylinux_2_17_x86_64 --platform linux_x86_64 --implementation cp \
-	  -d wheelhouse -r requirements/lock.txt "uv==$(UV_VERSION)" "setuptools>=68" wheel
+	@# pip wheel: binary wheels as published, the few sdist-only pins built here (pure Python).
+	@# The host must be CPython 3.11 on x86_64 glibc, like the image.
+	python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w wheelhouse \
+	  -r requirements/lock.txt "uv==$(UV_VERSION)" "setuptools>=68" wheel
 	@echo "==> $$(ls wheelhouse/*.whl | wc -l) wheels in wheelhouse/ (compose-build now installs offline)"
 # <<< compose runtime
