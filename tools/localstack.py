@@ -264,6 +264,8 @@ class LocalStack:
             _say("local stack is not running")
             return
         pid = self.supervisorctl("pid").stdout.strip()
+        # Airflow first, so nothing logs connection errors against databases already gone.
+        self.supervisorctl("stop", "airflow:*", check=False)
         self.supervisorctl("shutdown", check=False)
         self._poll(lambda: not Path(f"/proc/{pid}").exists(), 120, "supervisord to stop")
         _say("local stack stopped")
