@@ -20,7 +20,9 @@ from stacks import REPO, LocalStack, compose_stack, isolated_env_file  # noqa: E
 RUNTIME = os.environ.get("RUNTIME", "local")
 KEEP_STACK = os.environ.get("KEEP_STACK") == "1"
 USE_RUNNING = os.environ.get("AIRKIT_STACK") == "running"
-TEST_STATE = REPO / ".state" / "test" / RUNTIME
+# Several checkouts or engineers on one machine each set their own to run suites side by side.
+TEST_STATE = Path(os.environ.get("AIRKIT_TEST_STATE", REPO / ".state" / "test" / RUNTIME))
+TEST_PROJECT = os.environ.get("AIRKIT_TEST_PROJECT", "airkit-test")
 
 
 def pytest_report_header(config):
@@ -42,7 +44,7 @@ def stack(request):
     if RUNTIME == "local":
         live = LocalStack(env_file, TEST_STATE / "state")
     elif RUNTIME == "compose":
-        live = compose_stack(env_file, "airkit-test", request.getfixturevalue("docker_services"))
+        live = compose_stack(env_file, TEST_PROJECT, request.getfixturevalue("docker_services"))
     else:
         raise pytest.UsageError(f"RUNTIME must be local or compose, not {RUNTIME!r}")
     live.start()
