@@ -22,6 +22,7 @@ ifeq ($(origin RUNTIME), undefined)
   RUNTIME := $(shell docker info >/dev/null 2>&1 && echo compose || echo local)
   RUNTIME_NOTE := (auto-detected: $(if $(filter compose,$(RUNTIME)),a Docker engine answers,no Docker engine answers))
 endif
+RUNTIME_NOTE ?= (set explicitly)
 export RUNTIME
 
 STACK := $(VENV)/bin/python tools/localstack.py
