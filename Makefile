@@ -102,7 +102,7 @@ deps: ## Install the local runtime's system packages with apt (run as root)
 	@test "$$(id -u)" -eq 0 || { echo "make deps installs Debian packages: run it as root (sudo make deps)"; exit 1; }
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	  postgresql-15 redis-server util-linux python3.11 python3.11-venv
+	  postgresql-15 redis-server util-linux
 	@# The Debian packages start system-wide servers; the stack runs its own.
 	-service redis-server stop >/dev/null 2>&1
 	-service postgresql stop >/dev/null 2>&1
@@ -205,3 +205,36 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 	  -r requirements/lock.txt "uv==$(UV_VERSION)" "setuptools>=68" wheel
 	@echo "==> $$(ls wheelhouse/*.whl | wc -l) wheels in wheelhouse/ (compose-build now installs offline)"
 # <<< compose runtime
+
+# >>> catalogue
+# The lesson DAGs' platform pieces: a second, isolated Python environment for the dependency-isolation
+# lesson (built by `make install`), backfills and metadata hygiene through the runtime's Airflow CLI.
+ISOLATED_VENV ?= $(VENV)-isolated
+RETENTION_DAYS ?= 90
+
+# `install` also builds the isolated environment: a venv with requirements/isolated.txt (a version
+# the main venv does NOT have) and a wheelhouse of the same pins for offline PythonVirtualenvOperator
+# installs. tools/localstack.py points AIRKIT_ISOLATED_PYTHON / AIRKIT_WHEELHOUSE at them.
+install: $(ISOLATED_VENV)/.installed
+
+$(ISOLATED_VENV)/.installed: requirements/isolated.txt
+	@test -x $(ISOLATED_VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(ISOLATED_VENV)
+	rm -rf $(ISOLATED_VENV)/wheelhouse
+	$(ISOLATED_VENV)/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+	  --only-binary=:all: -d $(ISOLATED_VENV)/wheelhouse -r requirements/isolated.txt
+	$(ISOLATED_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	  --no-index --find-links $(ISOLATED_VENV)/wheelhouse -r requirements/isolated.txt
+	@touch $@
+
+##@ Catalogue
+
+.PHONY: backfill db-clean
+backfill: ## Backfill a DAG on the stack: make backfill DAG=events_etl START=2024-01-01 END=2024-01-07 [BACKFILL_ARGS="--reset-dagruns --yes"]
+	@test -n "$(DAG)" -a -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill DAG=<dag_id> START=YYYY-MM-DD END=YYYY-MM-DD [BACKFILL_ARGS=...]"; exit 2; }
+	@$(MAKE) --no-print-directory airflow ARGS="dags backfill --start-date $(START) --end-date $(END) $(BACKFILL_ARGS) $(DAG)"
+
+db-clean: ## Delete metadata rows (runs, task instances, logs, XComs...) older than RETENTION_DAYS (default 90)
+	@case "$(RETENTION_DAYS)" in ''|*[!0-9]*) echo "RETENTION_DAYS must be a whole number of days, not '$(RETENTION_DAYS)'"; exit 2;; esac
+	@# --skip-archive: the point is to shrink the database, not to copy old rows into _airflow_deleted__* tables.
+	@$(MAKE) --no-print-directory airflow ARGS="db clean --clean-before-timestamp $$(date -u -d '-$(RETENTION_DAYS) days' +%Y-%m-%dT%H:%M:%S+00:00) --yes --skip-archive"
+# <<< catalogue
