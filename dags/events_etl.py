@@ -30,8 +30,13 @@ any number of times, or backfill a week twice: the warehouse ends up identical.
 
 **Retries only where they can help.** HTTP 5xx, timeouts and broken transfers raise normal
 errors, so Airflow retries them (`retries`, `retry_delay`). Malformed JSON, missing fields,
-wrong types, null keys or rows of another day raise `AirflowFailException`: the task fails
-at once with a message naming the problem, and the warehouse stays as it was.
+wrong types, null keys, rows of another day, one event version delivered with two different
+contents, or a reply above `max_bytes` raise `AirflowFailException`: the task fails at once
+with a message naming the problem, and the warehouse stays as it was.
+
+**An empty day is skipped, not failed.** If the source has no events for the day,
+`fetch_events` raises `AirflowSkipException`; the load and the stats are skipped with it, and
+the day's data (if any was loaded earlier) is left alone.
 
 **The partition is `ds`, the run's logical date**, for scheduled and manual runs alike. The API
 range is `[ds, ds + 1 day)`; it is not taken from `data_interval_end` / `next_ds`, because a
@@ -110,6 +115,9 @@ def events_etl():
         endpoint="/events",
         data={"start_date": "{{ ds }}", "end_date": "{{ macros.ds_add(ds, 1) }}"},
         output_path="{{ data_dir() }}/events/{{ ds }}.json",
+        # A day is ~50 KB; a reply 300 times that is a broken source, not a busy day.
+        max_bytes=16 * 1024 * 1024,
+        skip_empty=True,
     )
 
     create_tables = SQLExecuteQueryOperator(

@@ -21,6 +21,8 @@ process-wide default with ``--fault`` / ``EVENTS_API_FAULT``:
     null_keys       some ``event_id`` values are null
     out_of_range    some events carry the wrong ``date``
     empty           HTTP 200 with ``[]``
+    conflicting     some events appear twice with the same version but a different ``amount``
+    oversized       HTTP 200, valid JSON padded with whitespace to OVERSIZED_BYTES (20 MiB)
 
 ``fault_times=N`` (or ``times=N`` on ``POST /faults``, or ``EVENTS_API_FAULT_TIMES``) applies
 the fault to the first N matching requests only, then serves normally: a transient error for
@@ -53,10 +55,14 @@ FAULTS = (
     "null_keys",
     "out_of_range",
     "empty",
+    "conflicting",
+    "oversized",
 )
 MAX_RANGE_DAYS = 366
 MAX_DELAY_S = 600.0
 DEFAULT_DELAY_S = 5.0
+# Above events_etl's max_bytes (16 MiB), far above a real day (~50 KB).
+OVERSIZED_BYTES = 20 * 1024 * 1024
 
 
 class BadRequest(ValueError):
@@ -186,11 +192,15 @@ class FaultState:
 
 def damage_events(fault: str | None, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Damage a copy of the events the way ``fault`` says (every 5th event, and the first)."""
-    if fault in (None, "slow", "http500", "malformed", "truncated"):
+    if fault in (None, "slow", "http500", "malformed", "truncated", "oversized"):
         return events
     if fault == "empty":
         return []
     damaged = [dict(e) for e in events]
+    if fault == "conflicting":
+        # Same event_id, version and updated_at, another amount: two truths for one version.
+        twins = [{**e, "amount": round(e["amount"] + 1.0, 2)} for e in damaged[::5]]
+        return damaged + twins
     for n, event in enumerate(damaged):
         if n % 5:
             continue
@@ -295,6 +305,8 @@ class EventsHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, b'[{"event_id": "oops", "user": "user_01", "amount": 1.5,,]')
             return
         body = json.dumps(damage_events(fault, generate_range(start, end))).encode()
+        if fault == "oversized":
+            body += b" " * max(0, OVERSIZED_BYTES - len(body))
         if fault == "truncated":
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "application/json")

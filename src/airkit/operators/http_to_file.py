@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
-from airflow.exceptions import AirflowException, AirflowFailException
+from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 from airflow.models import BaseOperator
 from airflow.providers.http.hooks.http import HttpHook
 
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 # Statuses that say "try again later". Any other 4xx means the request itself is wrong and
 # will be just as wrong on the next try.
 _TRANSIENT_STATUS = {408, 425, 429}
+# A reply is read whole into memory before it is validated; without a cap, one runaway reply
+# could take the worker (and every task on it) down with it.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class HttpToFileOperator(BaseOperator):
@@ -38,6 +42,10 @@ class HttpToFileOperator(BaseOperator):
     :param http_conn_id: HTTP connection with the base URL.
     :param timeout: seconds to wait for the reply; default: the connection's ``timeout``
         extra, else 30.
+    :param max_bytes: largest reply accepted; a bigger one fails the task (it will not get
+        smaller on retry) before it fills the worker's memory.
+    :param skip_empty: an empty list means "nothing happened that day": skip this task (and,
+        by the default trigger rule, everything downstream) instead of writing an empty file.
     """
 
     template_fields: Sequence[str] = ("endpoint", "output_path", "data")
@@ -52,6 +60,8 @@ class HttpToFileOperator(BaseOperator):
         data: dict[str, Any] | None = None,
         http_conn_id: str = "events_api",
         timeout: float | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        skip_empty: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -60,6 +70,8 @@ class HttpToFileOperator(BaseOperator):
         self.data = data or {}
         self.http_conn_id = http_conn_id
         self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.skip_empty = skip_empty
 
     def execute(self, context: Context) -> dict[str, Any]:
         hook = HttpHook(method="GET", http_conn_id=self.http_conn_id)
@@ -71,8 +83,12 @@ class HttpToFileOperator(BaseOperator):
             # check_response=False: the status is classified below, not turned into a
             # generic exception.
             response = hook.run(
-                self.endpoint, data=self.data, extra_options={"timeout": timeout, "check_response": False}
+                self.endpoint,
+                data=self.data,
+                # stream: the body is read below, chunk by chunk, up to max_bytes.
+                extra_options={"timeout": timeout, "check_response": False, "stream": True},
             )
+            content = self._read_body(response, where)
         except requests.exceptions.Timeout as exc:
             raise AirflowException(f"{where}: no reply within {timeout:g} s (will retry): {exc}") from exc
         except requests.exceptions.RequestException as exc:
@@ -80,7 +96,7 @@ class HttpToFileOperator(BaseOperator):
             raise AirflowException(f"{where}: transfer failed (will retry): {exc}") from exc
 
         status = response.status_code
-        snippet = response.content[:300].decode("utf-8", "replace")
+        snippet = content[:300].decode("utf-8", "replace")
         if status >= 500 or status in _TRANSIENT_STATUS:
             raise AirflowException(f"{where}: HTTP {status} (will retry): {snippet}")
         if status >= 400:
@@ -89,7 +105,7 @@ class HttpToFileOperator(BaseOperator):
             raise AirflowFailException(f"{where}: unexpected HTTP {status}: {snippet}")
 
         try:
-            records = json.loads(response.content)
+            records = json.loads(content)
         except ValueError as exc:
             raise AirflowFailException(
                 f"{where}: malformed JSON in the reply ({exc}); first bytes: {snippet!r}"
@@ -104,7 +120,30 @@ class HttpToFileOperator(BaseOperator):
                 f"{where}: {not_objects} of {len(records)} list items are not JSON objects"
             )
 
+        if not records and self.skip_empty:
+            # The old landing file (if any) stays: an empty reply is not evidence worth keeping.
+            raise AirflowSkipException(f"{where}: the source has no records; nothing to load")
+
         # The bytes as received: the landing file is the evidence of what the source said.
-        write_atomic(self.output_path, response.content)
-        self.log.info("Wrote %d records (%d bytes) to %s", len(records), len(response.content), self.output_path)
+        write_atomic(self.output_path, content)
+        self.log.info("Wrote %d records (%d bytes) to %s", len(records), len(content), self.output_path)
         return {"path": self.output_path, "records": len(records)}
+
+    def _read_body(self, response: requests.Response, where: str) -> bytes:
+        """The body, or AirflowFailException as soon as it is known to exceed max_bytes."""
+        too_big = (
+            f"{where}: reply larger than the limit of {self.max_bytes} bytes (max_bytes); "
+            "refusing to load it"
+        )
+        announced = response.headers.get("Content-Length", "")
+        if announced.isdigit() and int(announced) > self.max_bytes:
+            response.close()
+            raise AirflowFailException(f"{too_big}: Content-Length is {announced}")
+        body = bytearray()
+        # A missing or lying Content-Length is caught here, after at most one extra chunk.
+        for chunk in response.iter_content(_CHUNK):
+            body += chunk
+            if len(body) > self.max_bytes:
+                response.close()
+                raise AirflowFailException(f"{too_big}: more than {len(body)} bytes received")
+        return bytes(body)

@@ -80,6 +80,29 @@ def build_upsert_sql(
     return create_stage, upsert
 
 
+def find_conflicts(
+    rows: Sequence[Sequence[Any]], columns: Sequence[str], key: Sequence[str], order_by: Sequence[str]
+) -> list[str]:
+    """Keys delivered twice *as the same version* with different contents, described for humans.
+
+    The batch rule: exact duplicates collapse into one row, and a higher ``order_by`` version
+    replaces a lower one. Two different payloads claiming the same version have no winner:
+    picking one by file position would make the table depend on delivery order, so the batch
+    is refused instead.
+    """
+    index = {c: i for i, c in enumerate(columns)}
+    seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    conflicts: list[str] = []
+    for row in rows:
+        ident = tuple(row[index[c]] for c in (*key, *order_by))
+        first = seen.setdefault(ident, tuple(row))
+        if first != tuple(row):
+            differing = [c for c in columns if first[index[c]] != row[index[c]]]
+            what = ", ".join(f"{c}={v!r}" for c, v in zip((*key, *order_by), ident))
+            conflicts.append(f"{what}: differs in {', '.join(differing)}")
+    return conflicts
+
+
 def upsert_records(
     hook: WarehouseHook,
     *,
@@ -117,7 +140,8 @@ class PostgresUpsertOperator(BaseOperator):
     ``INSERT ... SELECT DISTINCT ON (key) ... ON CONFLICT (key) DO UPDATE``. Running it again
     with the same file leaves the table exactly as it was, which is what makes retries,
     clears and backfills safe. Invalid input (missing fields, wrong types, null keys, rows
-    outside ``partition_value``) fails the task with :class:`AirflowFailException` before
+    outside ``partition_value``, one key and version delivered with two different contents)
+    fails the task with :class:`AirflowFailException` before
     the table is touched.
 
     :param source_path: landing file to load. (templated)
@@ -180,6 +204,13 @@ class PostgresUpsertOperator(BaseOperator):
             from_text=fmt == "csv",
             source=self.source_path,
         )
+        conflicts = find_conflicts(rows, [f.name for f in self.fields], self.key, self.order_by)
+        if conflicts:
+            raise AirflowFailException(
+                f"{self.source_path}: {len(conflicts)} conflicting duplicate(s): the same "
+                f"{'/'.join((*self.key, *self.order_by))} with different contents, so no version can "
+                f"win; {self.table} is unchanged. E.g. " + "; ".join(conflicts[:5])
+            )
         if not rows:
             self.log.warning("%s holds no records; %s is left as it is", self.source_path, self.table)
         hook = WarehouseHook(postgres_conn_id=self.postgres_conn_id)

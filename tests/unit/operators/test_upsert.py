@@ -90,9 +90,13 @@ def test_within_a_batch_the_newest_version_wins_wherever_it_is(warehouse, tmp_pa
     assert [(str(r["amount"]), r["version"]) for r in amount_of_e1(warehouse)] == [("30.00", 3)]
 
 
-def test_ties_resolve_by_position_deterministically(warehouse, tmp_path: Path) -> None:
-    load(landing_file(tmp_path, [_event(1, 10.0), _event(1, 11.0)]))
-    assert str(amount_of_e1(warehouse)[0]["amount"]) == "11.00"
+def test_same_version_with_different_contents_is_refused(warehouse, tmp_path: Path) -> None:
+    # Two truths for one version: no winner, so the batch fails and the table is untouched
+    # (exact duplicates, by contrast, collapse silently: see the generator's feed).
+    load(landing_file(tmp_path, [_event(1, 10.0)], "good.json"))
+    with pytest.raises(AirflowFailException, match="conflicting duplicate.*differs in amount"):
+        load(landing_file(tmp_path, [_event(1, 10.0), _event(1, 11.0)]))
+    assert str(amount_of_e1(warehouse)[0]["amount"]) == "10.00"
 
 
 def test_an_older_version_never_replaces_a_newer_one(warehouse, tmp_path: Path) -> None:
