@@ -238,3 +238,15 @@ db-clean: ## Delete metadata rows (runs, task instances, logs, XComs...) older t
 	@# --skip-archive: the point is to shrink the database, not to copy old rows into _airflow_deleted__* tables.
 	@$(MAKE) --no-print-directory airflow ARGS="db clean --clean-before-timestamp $$(date -u -d '-$(RETENTION_DAYS) days' +%Y-%m-%dT%H:%M:%S+00:00) --yes --skip-archive"
 # <<< catalogue
+
+# >>> bench
+##@ Benchmarks
+
+# Knobs: QUICK=1 (smoke run for CI: 20k rows, tuned config only, no warm restart; ~2-3 min),
+# BENCH_SECTIONS=load,stack[,suite], BENCH_SUITE=1 (also time `make test`), BENCH_SIZES=100000,1000000,
+# BENCH_PG_DSN=<libpq URI> (load into that database, e.g. a warehouse, instead of a throwaway one),
+# BENCH_NOTE="..." (stored in the results). Targets are reported, never enforced.
+.PHONY: bench
+bench: install runtime ## Benchmarks: load speed, scheduling, start-up, idle memory -> bench/results/<time>.json
+	$(VENV)/bin/python -m bench --runtime $(RUNTIME) $(if $(filter 1,$(QUICK)),--quick)
+# <<< bench

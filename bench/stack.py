@@ -1,0 +1,340 @@
+"""Stack benchmarks: start-up (cold/warm), idle memory (PSS), scheduling latency and throughput.
+
+Each config gets its own isolated stack of the chosen runtime (own env file, state, free ports;
+Compose: its own project), started from scratch one after the other, so the tuned config and
+Airflow's defaults are compared on the same machine within minutes of each other. The bench
+DAGs (bench/dags/) are the stack's only DAGs: the catalogue in dags/ is not loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import envfile
+from airflow_api import AirflowAPI
+
+from bench.stats import gaps, percentile, pss_kib, rate, ratio, target
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_DAGS = Path(__file__).resolve().parent / "dags"
+WORK = REPO / ".state" / "bench"
+
+#: The knobs .env.example tunes, with Airflow 2.11.2's own defaults (celery: the celery provider's).
+#: The "airflow-defaults" stack sets each of them back to these values; everything else (ports,
+#: secrets, executor, auth) is the same for both stacks.
+AIRFLOW_DEFAULTS = {
+    "AIRFLOW__CELERY__WORKER_CONCURRENCY": "16",
+    "AIRFLOW__WEBSERVER__WORKERS": "4",
+    "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "300",
+    "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "30",
+    "AIRFLOW__SCHEDULER__PARSING_PROCESSES": "2",
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
+    "AIRFLOW__SCHEDULER__SCHEDULE_AFTER_TASK_EXECUTION": "True",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "5",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "10",
+}
+CONFIGS = ("tuned", "airflow-defaults")
+PORT_SETTINGS = (
+    "AIRFLOW_WEBSERVER_PORT", "AIRFLOW_SCHEDULER_HEALTH_PORT", "POSTGRES_PORT", "REDIS_PORT",
+    "EVENTS_API_PORT", "FLOWER_PORT", "SMTP_PORT", "SMTP_WEB_PORT",
+    "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
+)
+OFFICIAL_COMPOSE_MIB = 4096  # "at least 4GB of memory" in Airflow's docker-compose quick start
+
+
+def free_ports(count: int) -> list[int]:
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def config_overrides(config: str) -> dict[str, str]:
+    if config == "tuned":
+        return {}
+    if config == "airflow-defaults":
+        return dict(AIRFLOW_DEFAULTS)
+    raise ValueError(f"unknown config {config!r}; choose from {CONFIGS}")
+
+
+def process_tree_pss(pids: list[int]) -> tuple[int, int]:
+    """(PSS KiB summed over the processes and all their descendants, process count)."""
+    import psutil
+
+    seen: set[int] = set()
+    total = 0
+    for pid in pids:
+        try:
+            procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for p in procs:
+            if p.pid in seen:
+                continue
+            try:
+                total += pss_kib(Path(f"/proc/{p.pid}/smaps_rollup").read_text())
+                seen.add(p.pid)
+            except (OSError, ValueError):
+                continue  # exited meanwhile, or a kernel thread
+    return total, len(seen)
+
+
+class BenchStack(ABC):
+    def __init__(self, config: str, workdir: Path):
+        self.config = config
+        self.workdir = workdir
+        if workdir.exists():
+            self._cleanup_leftovers()
+            shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        overrides = dict(zip(PORT_SETTINGS, map(str, free_ports(len(PORT_SETTINGS)))))
+        overrides.update(config_overrides(config))
+        self.env_file = workdir / ".env"
+        envfile.generate(REPO / ".env.example", self.env_file, overrides)
+        self.values = envfile.parse(self.env_file)
+        host = self.values["BIND_ADDRESS"]
+        self.host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        self.api = AirflowAPI(f"http://{self.host}:{self.values['AIRFLOW_WEBSERVER_PORT']}",
+                              (self.values["_AIRFLOW_WWW_USER_USERNAME"], self.values["_AIRFLOW_WWW_USER_PASSWORD"]))
+
+    def _cleanup_leftovers(self) -> None:
+        """A previous bench run that died half-way: bring its stack down before reusing the dir."""
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def destroy(self) -> None: ...
+
+    @abstractmethod
+    def components(self) -> dict[str, list[int]]:
+        """Component name -> host pids of its top process(es)."""
+
+    def metadata_db(self):
+        import psycopg2
+
+        return psycopg2.connect(host=self.host, port=self.values["POSTGRES_PORT"], dbname=self.values["POSTGRES_DB"],
+                                user=self.values["POSTGRES_USER"], password=self.values["POSTGRES_PASSWORD"],
+                                connect_timeout=10)
+
+
+class LocalBenchStack(BenchStack):
+    runtime = "local"
+
+    def __init__(self, config: str, workdir: Path):
+        super().__init__(config, workdir)
+        import localstack
+
+        self.local = localstack.LocalStack(self.env_file, workdir / "state")
+        # stack_env() points every runtime at dags/; the bench stacks load only bench/dags/.
+        self.local.env["AIRFLOW__CORE__DAGS_FOLDER"] = str(BENCH_DAGS)
+
+    def _cleanup_leftovers(self) -> None:
+        import localstack
+
+        if (self.workdir / ".env").exists():
+            try:
+                localstack.LocalStack(self.workdir / ".env", self.workdir / "state").down()
+            except Exception:  # noqa: BLE001 - best effort on a dead run's remains
+                pass
+
+    def start(self) -> None:
+        self.local.up(timeout=float(os.environ.get("UP_TIMEOUT", 600)))
+
+    def stop(self) -> None:
+        self.local.down()
+
+    def destroy(self) -> None:
+        self.local.reset()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def components(self) -> dict[str, list[int]]:
+        import re
+
+        out: dict[str, list[int]] = {}
+        # "airflow:airflow-worker   RUNNING   pid 1234, uptime 0:01:02"
+        for line in self.local.supervisorctl("status", check=False).stdout.splitlines():
+            match = re.match(r"^\S*?:?([\w-]+)\s+RUNNING\s+pid (\d+)", line)
+            if match:
+                out[match.group(1)] = [int(match.group(2))]
+        sup = self.local.supervisorctl("pid", check=False).stdout.strip()
+        if sup.isdigit():
+            # supervisord's own process only; its children are counted under their programs.
+            out["supervisord"] = [-int(sup)]
+        return out
+
+
+class ComposeBenchStack(BenchStack):
+    runtime = "compose"
+
+    def __init__(self, config: str, workdir: Path):
+        super().__init__(config, workdir)
+        proj = workdir / "proj"
+        shutil.copytree(BENCH_DAGS, proj / "dags", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO / "include", proj / "include")
+        logs = workdir / "logs"
+        logs.mkdir()
+        logs.chmod(0o777)  # written by the containers' AIRFLOW_UID
+        self.env = {**os.environ, "COMPOSE_PROJECT": f"airkit-bench-{config}", "ENV_FILE": str(self.env_file),
+                    "AIRKIT_PROJ_DIR": str(proj), "AIRKIT_LOGS_DIR": str(logs), "AIRKIT_DC_QUIET": "1"}
+
+    def _dc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = getattr(self, "env", None) or {**os.environ, "COMPOSE_PROJECT": f"airkit-bench-{self.config}",
+                                             "ENV_FILE": str(self.workdir / ".env"), "AIRKIT_DC_QUIET": "1"}
+        result = subprocess.run([str(REPO / "compose" / "bin" / "dc"), *args], env=env, capture_output=True,
+                                text=True, timeout=900)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"dc {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
+        return result
+
+    def _cleanup_leftovers(self) -> None:
+        if (self.workdir / ".env").exists():
+            self._dc("down", "--volumes", "--remove-orphans", check=False)
+
+    def start(self) -> None:
+        result = subprocess.run([str(REPO / "compose" / "bin" / "up")], env=self.env, capture_output=True,
+                                text=True, timeout=1200)
+        if result.returncode != 0:
+            raise RuntimeError(f"compose up failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+    def stop(self) -> None:
+        self._dc("down", "--remove-orphans")
+
+    def destroy(self) -> None:
+        self._dc("down", "--volumes", "--remove-orphans", check=False)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def components(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for cid in self._dc("ps", "-q").stdout.split():
+            info = subprocess.run(["docker", "inspect", "-f", '{{index .Config.Labels "com.docker.compose.service"}} '
+                                   "{{.State.Pid}}", cid], capture_output=True, text=True)
+            service, _, pid = info.stdout.strip().partition(" ")
+            if pid.isdigit() and pid != "0":
+                out.setdefault(service, []).append(int(pid))
+        return out
+
+
+def make_stack(runtime: str, config: str) -> BenchStack:
+    cls = {"local": LocalBenchStack, "compose": ComposeBenchStack}[runtime]
+    return cls(config, WORK / f"{runtime}-{config}")
+
+
+def footprint(stack: BenchStack) -> dict[str, Any]:
+    components = {}
+    for name, pids in sorted(stack.components().items()):
+        if any(p < 0 for p in pids):  # the process alone, not its tree
+            kib = pss_kib(Path(f"/proc/{-pids[0]}/smaps_rollup").read_text())
+            count = 1
+        else:
+            kib, count = process_tree_pss(pids)
+        components[name] = {"pss_mib": round(kib / 1024, 1), "processes": count}
+    total = round(sum(c["pss_mib"] for c in components.values()), 1)
+    return {"components": components, "total_mib": total, "config": stack.config}
+
+
+def _dag_runs(stack: BenchStack, dag_id: str, runs: int, first_day: int, timeout: float,
+              log: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Trigger `runs` runs one after the other; each run's task instances (start/end, epoch s)."""
+    out = []
+    for i in range(runs):
+        day = (dt.date(2024, 1, 1) + dt.timedelta(days=first_day + i)).isoformat()
+        run_id = f"bench_{day}"
+        stack.api.trigger(dag_id, day, run_id)
+        stack.api.wait_for_run(dag_id, run_id, timeout=timeout)
+        conn = stack.metadata_db()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT start_date FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
+                (run_start,) = cur.fetchone()
+                cur.execute("SELECT task_id, start_date, end_date FROM task_instance "
+                            "WHERE dag_id = %s AND run_id = %s ORDER BY task_id", (dag_id, run_id))
+                tis = [(t, s.timestamp(), e.timestamp()) for t, s, e in cur.fetchall()]
+        finally:
+            conn.close()
+        out.append({"run_id": run_id, "run_start": run_start.timestamp(), "tis": tis})
+        log(f"stack[{stack.config}]: {dag_id} {run_id}: {len(tis)} tasks in "
+            f"{max(e for _, _, e in tis) - run_start.timestamp():.1f}s")
+    return out
+
+
+def scheduling(stack: BenchStack, quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
+    fan_dag = "bench_fanout_small" if quick else "bench_fanout"
+    for dag_id in ("bench_chain", fan_dag):
+        stack.api.wait_for_dag(dag_id, timeout=300)
+    chain_runs = _dag_runs(stack, "bench_chain", 1 if quick else 3, 0, 900, log)
+    all_gaps = [g for r in chain_runs for g in gaps([(s, e) for _, s, e in r["tis"]])]
+    fan = _dag_runs(stack, fan_dag, 1, 100, 1800, log)[0]
+    fan_seconds = max(e for _, _, e in fan["tis"]) - fan["run_start"]
+    return {
+        "chain_tasks": len(chain_runs[0]["tis"]),
+        "chain_runs": len(chain_runs),
+        "chain_gaps_s": [round(g, 3) for g in all_gaps],
+        "chain_gap_p50_s": percentile(all_gaps, 50),
+        "chain_gap_p95_s": percentile(all_gaps, 95),
+        "fanout_tasks": len(fan["tis"]),
+        "fanout_seconds": round(fan_seconds, 2),
+        "fanout_tasks_per_s": rate(len(fan["tis"]), fan_seconds),
+    }
+
+
+def run(runtime: str, quick: bool, log: Callable[[str], None] = print) -> dict[str, Any]:
+    configs = CONFIGS[:1] if quick else CONFIGS
+    result: dict[str, Any] = {"runtime": runtime, "startup": {}, "scheduling": {}, "footprints": {}, "targets": []}
+    idle_wait = 5 if quick else 30
+    for config in configs:
+        stack = make_stack(runtime, config)
+        try:
+            log(f"stack[{config}]: cold start ({runtime})")
+            t0 = time.monotonic()
+            stack.start()
+            cold = time.monotonic() - t0
+            result["startup"][config] = {"cold_s": round(cold, 1)}
+            log(f"stack[{config}]: healthy after {cold:.1f}s; {idle_wait}s idle before measuring memory")
+            # A bounded settle, not a synchronisation: idle memory is read after the start-up burst.
+            time.sleep(idle_wait)
+            fp = footprint(stack)
+            fp["idle_after_s"] = idle_wait
+            result["footprints"][config] = fp
+            log(f"stack[{config}]: idle PSS {fp['total_mib']} MiB")
+            result["scheduling"][config] = scheduling(stack, quick, log)
+            if not quick:
+                log(f"stack[{config}]: warm restart (state kept)")
+                stack.stop()
+                t0 = time.monotonic()
+                stack.start()
+                result["startup"][config]["warm_s"] = round(time.monotonic() - t0, 1)
+        finally:
+            log(f"stack[{config}]: removing")
+            stack.destroy()
+
+    result["footprint"] = result["footprints"].get("tuned")
+    tuned, default = result["scheduling"].get("tuned", {}), result["scheduling"].get("airflow-defaults", {})
+    up_goal = 30 if runtime == "local" else 60
+    result["targets"] += [
+        target(f"{runtime}: chain gap p50 (tuned)", tuned.get("chain_gap_p50_s"), "<=", 0.5, " s"),
+        target(f"{runtime}: fan-out tuned / defaults", ratio(tuned.get("fanout_tasks_per_s"),
+                                                           default.get("fanout_tasks_per_s")), ">=", 2.0, "x"),
+        target(f"{runtime}: cold start (tuned)", result["startup"].get("tuned", {}).get("cold_s"), "<=", up_goal, " s"),
+        target(f"{runtime}: warm start (tuned)", result["startup"].get("tuned", {}).get("warm_s"), "<=", up_goal, " s"),
+        target(f"{runtime}: idle PSS total (tuned)", (result["footprint"] or {}).get("total_mib"), "<=", 1228.8, " MiB"),
+    ]
+    return result

@@ -1,0 +1,29 @@
+"""Test-suite wall time: `make test` on RUNTIME, timed by the bench (BENCH_SUITE=1)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.stats import target
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(runtime: str, log: Callable[[str], None] = print) -> dict[str, Any]:
+    command = ["make", "test", f"RUNTIME={runtime}"]
+    env = {**os.environ, "AIRKIT_TEST_STATE": str(REPO / ".state" / "bench" / f"suite-{runtime}"),
+           "AIRKIT_TEST_PROJECT": "airkit-bench-suite"}
+    env.pop("KEEP_STACK", None)
+    log(f"suite: {' '.join(command)} (isolated test stack)")
+    t0 = time.monotonic()
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - t0
+    tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
+    log(f"suite: exit {result.returncode} after {seconds:.0f}s: {' / '.join(tail)}")
+    return {"command": " ".join(command), "seconds": round(seconds, 1), "exit_code": result.returncode,
+            "summary": tail, "targets": [target(f"{runtime}: make test wall time", seconds, "<=", 600, " s")]}
