@@ -24,9 +24,11 @@ any number of times, or backfill a week twice: the warehouse ends up identical.
 **Atomicity: a task either does all of its job or leaves no trace.**
 
 - Each load runs in one database transaction; a failure rolls it back completely.
-- `send_stats` is its own task: if sending fails, the stats already committed stay correct,
-  and the failed task shows in the UI and can be retried alone. (In one task, a failed send
-  would either undo good stats or hide behind a green task.)
+- `send_stats` is its own task: it mails the day's stats from the committed table to
+  `ALERT_EMAIL_TO` (Airflow's [smtp] settings; the stack's local mail sink in development).
+  If sending fails, the stats already committed stay correct, and the failed task shows in
+  the UI and can be retried alone. (In one task, a failed send would either undo good stats
+  or hide behind a green task.)
 
 **Retries only where they can help.** HTTP 5xx, timeouts and broken transfers raise normal
 errors, so Airflow retries them (`retries`, `retry_delay`). Malformed JSON, missing fields,
@@ -43,7 +45,9 @@ range is `[ds, ds + 1 day)`; it is not taken from `data_interval_end` / `next_ds
 manually triggered run's data interval is the day *before* its logical date.
 
 Run it for a day: `airflow dags test events_etl 2024-01-03`, or trigger it with that
-logical date. Failures are reported by `airkit.notifiers.log_failure`.
+logical date. Failures are logged (`airkit.notifiers.log_failure`) and sent to Sentry
+(`SentryNotifier`, a no-op without `SENTRY_DSN`): every retry as a warning, final task
+failures and failed runs as errors.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ from airkit.events.schema import (
 )
 from airkit.hooks.warehouse import WarehouseHook
 from airkit.landing import data_dir
-from airkit.notifiers import log_failure
+from airkit.notifiers import SentryNotifier, log_failure
 from airkit.operators.http_to_file import HttpToFileOperator
 from airkit.operators.upsert import PostgresUpsertOperator
 
@@ -86,7 +90,8 @@ default_args = {
     "retry_delay": timedelta(seconds=10),
     # A hung task must fail (and alert) rather than hold a worker slot forever.
     "execution_timeout": timedelta(minutes=10),
-    "on_failure_callback": log_failure,
+    "on_failure_callback": [log_failure, SentryNotifier()],
+    "on_retry_callback": SentryNotifier(),
 }
 
 
@@ -100,7 +105,7 @@ default_args = {
     max_active_runs=3,
     dagrun_timeout=timedelta(hours=1),
     default_args=default_args,
-    on_failure_callback=log_failure,
+    on_failure_callback=[log_failure, SentryNotifier()],
     template_searchpath=[SQL_DIR],
     # A callable, so AIRKIT_DATA_DIR is read when a task renders its templates on the
     # worker, not when the file is parsed.
@@ -171,14 +176,17 @@ def events_etl():
         templates_exts=[".sql"],
     )
     def send_stats(ds: str | None = None, templates_dict: dict | None = None) -> dict:
-        """Prepare the stats report from the committed stats (sending comes later)."""
+        """Mail the stats report, built from the committed stats, to ALERT_EMAIL_TO."""
         from airkit.events.report import render_stats_report
+        from airkit.notifiers import send_text_report
 
         hook = WarehouseHook(postgres_conn_id=WAREHOUSE_CONN_ID)
         stats = hook.fetch_dataframe(templates_dict["stats_query"], {"day": ds})
         subject, body = render_stats_report(ds, stats.to_dict("records"))
         print(f"{subject}\n\n{body}")
-        return {"subject": subject, "users": len(stats)}
+        # Read when the task runs (never at parse time); unset means "do not mail".
+        mailed_to = send_text_report(to=os.environ.get("ALERT_EMAIL_TO"), subject=subject, body=body)
+        return {"subject": subject, "users": len(stats), "mailed_to": mailed_to}
 
     stats = calculate_stats()
     [fetch_events, create_tables] >> load_events >> stats >> send_stats()

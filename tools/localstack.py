@@ -26,7 +26,9 @@ VENV_BIN = Path(sys.executable).parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERVISOR_CONF = REPO / "local" / "supervisord.conf"
 AIRFLOW_PROGRAMS = ("airflow-webserver", "airflow-scheduler", "airflow-worker", "airflow-triggerer")
-SERVICES = ("postgres", "redis", "events-api", *AIRFLOW_PROGRAMS)
+# Local alert receivers (airkit.sinks): dev/test only, started with the airflow group.
+SINK_PROGRAMS = ("mailsink", "sentrysink")
+SERVICES = ("postgres", "redis", "events-api", *SINK_PROGRAMS, *AIRFLOW_PROGRAMS)
 
 
 class StackError(RuntimeError):
@@ -64,7 +66,23 @@ def stack_env(values: dict[str, str], state_dir: Path) -> dict[str, str]:
         "AIRKIT_DATA_DIR": str(state_dir / "data"),
         "PYTHONUNBUFFERED": "1",
     }
-    return {**values, **derived}
+    return {**values, **derived, **alert_env(values, host)}
+
+
+def alert_env(values: dict[str, str], host: str) -> dict[str, str]:
+    """Mail and Sentry settings: the stack's own sinks, unless the env file names real ones."""
+    sentry_port = values.get("SENTRY_SINK_PORT") or "8030"
+    defaults = {
+        "SENTRY_SINK_PORT": sentry_port,
+        # No TLS, no login: the sink is local; a real relay is configured in the env file.
+        "AIRFLOW__SMTP__SMTP_HOST": host,
+        "AIRFLOW__SMTP__SMTP_PORT": values.get("SMTP_PORT") or "1025",
+        "AIRFLOW__SMTP__SMTP_STARTTLS": "False",
+        "AIRFLOW__SMTP__SMTP_SSL": "False",
+        "AIRFLOW__SMTP__SMTP_MAIL_FROM": "airkit@localhost",
+        "SENTRY_DSN": f"http://airkit@{host}:{sentry_port}/1",
+    }
+    return {key: values.get(key) or default for key, default in defaults.items()}
 
 
 @dataclass
@@ -254,7 +272,7 @@ class LocalStack:
         self.ensure_databases()
         _say("migrating the metadata database, creating the admin user")
         self.migrate_and_create_admin()
-        _say("starting airflow webserver, scheduler, worker, triggerer and the events source")
+        _say("starting airflow webserver, scheduler, worker, triggerer, the events source and the alert sinks")
         self.supervisorctl("start", "airflow:*", check=False)
         self.wait(timeout - (time.monotonic() - started))
         _say(f"healthy after {time.monotonic() - started:.0f}s")
@@ -303,6 +321,13 @@ class LocalStack:
             report["events-api"] = "healthy" if status == 200 else f"HTTP {status}"
         except Exception as exc:  # noqa: BLE001
             report["events-api"] = f"not answering ({type(exc).__name__})"
+        for sink, port_key in (("mailsink", "SMTP_WEB_PORT"), ("sentrysink", "SENTRY_SINK_PORT")):
+            try:
+                port = self.env[port_key]
+                status = requests.get(f"http://{self.host}:{port}/health", timeout=3).status_code
+                report[sink] = "healthy" if status == 200 else f"HTTP {status}"
+            except Exception as exc:  # noqa: BLE001
+                report[sink] = f"not answering ({type(exc).__name__})"
         return report
 
     def worker_health(self) -> str:
@@ -370,6 +395,7 @@ def _culprit_services(pending: dict[str, str]) -> list[str]:
         "webserver": "airflow-webserver", "metadatabase": "postgres", "scheduler": "airflow-scheduler",
         "scheduler-health-server": "airflow-scheduler", "triggerer": "airflow-triggerer",
         "worker": "airflow-worker", "events-api": "events-api",
+        "mailsink": "mailsink", "sentrysink": "sentrysink",
     }
     return sorted({mapping[k] for k in pending if k in mapping})
 

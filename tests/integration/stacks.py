@@ -30,7 +30,7 @@ from airflow_api import AirflowAPI  # noqa: E402
 # Settings that must differ from a developer's own stack so both can run at once.
 PORT_SETTINGS = (
     "AIRFLOW_WEBSERVER_PORT", "AIRFLOW_SCHEDULER_HEALTH_PORT", "POSTGRES_PORT", "REDIS_PORT",
-    "EVENTS_API_PORT", "FLOWER_PORT", "SMTP_PORT", "SMTP_WEB_PORT",
+    "EVENTS_API_PORT", "FLOWER_PORT", "SMTP_PORT", "SMTP_WEB_PORT", "SENTRY_SINK_PORT",
     "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
 )
 

@@ -8,7 +8,6 @@ import pytest
 from airflow.exceptions import AirflowFailException
 from airflow.models import DagBag
 
-from airkit.notifiers import log_failure
 from airkit.operators.http_to_file import HttpToFileOperator
 from airkit.operators.upsert import PostgresUpsertOperator
 
@@ -39,11 +38,17 @@ def test_settings(dag) -> None:
     assert dag.max_active_runs <= 4
     assert dag.start_date.isoformat().startswith("2024-01-01")
     assert {"team:data-platform", "domain:events"} <= set(dag.tags)
-    assert dag.on_failure_callback is log_failure
+    assert _callback_types(dag.on_failure_callback) == {"log_failure", "SentryNotifier"}
     for t in dag.tasks:
         assert t.retries >= 2
         assert t.retry_delay == timedelta(seconds=10)
-        assert t.on_failure_callback == [log_failure] or t.on_failure_callback is log_failure
+        assert _callback_types(t.on_failure_callback) == {"log_failure", "SentryNotifier"}
+        assert _callback_types(t.on_retry_callback) == {"SentryNotifier"}
+
+
+def _callback_types(callbacks) -> set[str]:
+    callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+    return {getattr(c, "__name__", type(c).__name__) for c in callbacks if c}
 
 
 def test_fetch_and_load_use_the_same_landing_file_and_day(dag) -> None:
