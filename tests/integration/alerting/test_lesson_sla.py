@@ -1,0 +1,51 @@
+"""lesson_sla: a scheduled run that overruns its task's SLA is recorded in sla_miss and alerted."""
+from __future__ import annotations
+
+import pytest
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+from alert_sinks import parse_time, tagged
+
+pytestmark = pytest.mark.integration
+
+DAG_ID = "lesson_sla"
+
+
+def _notified_misses(stack, since) -> list[dict]:
+    with stack.metadata_db() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT task_id, execution_date, notification_sent FROM sla_miss "
+            "WHERE dag_id = %s AND timestamp >= %s AND notification_sent ORDER BY execution_date",
+            (DAG_ID, since),
+        )
+        return cur.fetchall()
+
+
+def test_a_late_scheduled_run_records_an_sla_miss_and_fires_the_callback(stack, sinks):
+    with stack.metadata_db() as conn, conn.cursor() as cur:
+        cur.execute("SELECT now() AS now")
+        since = cur.fetchone()["now"]
+    after = sinks.last_event_id()
+    # SLAs are only checked for scheduled runs: unpausing the every-minute DAG is the test.
+    stack.api.unpause(DAG_ID)
+    try:
+        # A first run must succeed, then the next one overrun (see the DAG's doc): ~1-2 minutes.
+        try:
+            misses = Retrying(stop=stop_after_delay(240), wait=wait_fixed(3), retry=retry_if_result(lambda r: not r))(
+                _notified_misses, stack, since)
+        except Exception:  # tenacity.RetryError
+            runs = stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns", params={"order_by": "-execution_date", "limit": 5})
+            raise AssertionError(f"no notified SLA miss for {DAG_ID} within 240s; runs: "
+                                 f"{[(r['run_id'], r['state']) for r in runs['dag_runs']]}\n"
+                                 f"{stack.logs('airflow-scheduler', 40)}") from None
+        assert {m["task_id"] for m in misses} == {"build_report"}
+
+        [event, *_] = sinks.wait_for_events(tagged(dag_id=DAG_ID, kind="sla_miss"), after=after, timeout=60)
+        assert event["tags"]["task_id"] == "build_report" and event["level"] == "warning"
+        alerted = {parse_time(d) for d in event["event"]["contexts"]["airflow"]["logical_date"].split(",")}
+        assert alerted & {m["execution_date"] for m in misses}, (alerted, misses)
+
+        runs = stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns")["dag_runs"]
+        assert runs and {r["run_type"] for r in runs} == {"scheduled"}
+    finally:
+        stack.api.call("PATCH", f"/dags/{DAG_ID}", params={"update_mask": "is_paused"}, json={"is_paused": True})
