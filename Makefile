@@ -239,6 +239,7 @@ db-clean: ## Delete metadata rows (runs, task instances, logs, XComs...) older t
 	@$(MAKE) --no-print-directory airflow ARGS="db clean --clean-before-timestamp $$(date -u -d '-$(RETENTION_DAYS) days' +%Y-%m-%dT%H:%M:%S+00:00) --yes --skip-archive"
 # <<< catalogue
 
+
 # >>> bench
 ##@ Benchmarks
 
