@@ -14,9 +14,12 @@ DAG_ID = "lesson_sla"
 def _notified_misses(stack, since) -> list[dict]:
     with stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute(
+            # execution_date after the unpause too: a kept stack's DAG has intervals that passed
+            # while it was paused, and Airflow would count those as misses right away.
             "SELECT task_id, execution_date, notification_sent FROM sla_miss "
-            "WHERE dag_id = %s AND timestamp >= %s AND notification_sent ORDER BY execution_date",
-            (DAG_ID, since),
+            "WHERE dag_id = %s AND timestamp >= %s AND execution_date > %s AND notification_sent "
+            "ORDER BY execution_date",
+            (DAG_ID, since, since),
         )
         return cur.fetchall()
 
