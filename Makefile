@@ -143,6 +143,8 @@ test-integration: install runtime ## Integration suite against an isolated stack
 	$(VENV)/bin/python -m pytest tests/integration $(PYTEST_ARGS)
 
 # >>> compose runtime
+##@ Docker Compose runtime
+
 # Docker Compose runtime: what the generic targets call for RUNTIME=compose, plus its own extras.
 # Everything goes through compose/bin/dc = docker compose -p $(COMPOSE_PROJECT) --env-file $(ENV_FILE)
 #   -f compose/docker-compose.yaml [-f each of COMPOSE_OVERLAYS] [--profile each of PROFILES],
@@ -159,6 +161,17 @@ export PYTHON_BASE_IMAGE POSTGRES_IMAGE REDIS_IMAGE AIRKIT_IMAGE
 
 .PHONY: compose-up compose-down compose-status compose-logs compose-reset compose-airflow compose-scale \
         compose-build compose-config-check standin-images docker-engine wheels
+
+.PHONY: scale local-scale
+scale: runtime ## Run WORKERS Celery workers (compose only): make scale WORKERS=3
+	@$(MAKE) --no-print-directory $(RUNTIME)-scale
+local-scale:
+	@echo "make scale: the local runtime runs one Celery worker under supervisord; use RUNTIME=compose to scale" >&2; exit 2
+
+# `make test RUNTIME=compose` builds (cached) first; the suite starts its own isolated project.
+ifeq ($(RUNTIME),compose)
+test-integration: compose-build
+endif
 
 compose-up: env compose-build ## Compose: build if needed, start, wait (bounded) until every service is healthy
 	@compose/bin/up
@@ -183,7 +196,7 @@ compose-airflow: ## Compose: Airflow CLI in the running scheduler: make compose-
 compose-scale: ## Compose: run WORKERS Celery workers (default 3) and wait until healthy
 	@compose/bin/up --no-recreate --scale airflow-worker=$(WORKERS)
 
-compose-build: ## Compose: build our Airflow image (lock + package); EXTRA_CA, wheelhouse/ honoured
+compose-build: env ## Compose: build our Airflow image (lock + package); EXTRA_CA, wheelhouse/ honoured
 	@if [ -n "$(EXTRA_CA)" ]; then install -m 0644 "$(EXTRA_CA)" compose/airflow/extra-ca/build-extra-ca.crt; \
 	 else rm -f compose/airflow/extra-ca/build-extra-ca.crt; fi
 	@s=$$(date +%s); $(DC) build airflow-init; echo "==> image built in $$(( $$(date +%s) - s ))s"
