@@ -86,3 +86,50 @@ def _no_armed_faults(request):
     yield
     if "events_api" in request.fixturenames:
         request.getfixturevalue("events_api").disarm()
+
+
+# --- Compose runtime: pytest-docker manages the isolated project (see compose_stack.py) ------
+# Only resolved when RUNTIME=compose (the stack fixture asks for docker_services).
+def _compose_settings():
+    from compose_stack import ComposeSettings
+
+    return ComposeSettings.isolated(TEST_STATE / ".env", TEST_PROJECT)
+
+
+@pytest.fixture(scope="session")
+def docker_compose_project_name():
+    return TEST_PROJECT
+
+
+@pytest.fixture(scope="session")
+def docker_compose_file():
+    return [str(path) for path in _compose_settings().files]
+
+
+@pytest.fixture(scope="session")
+def docker_compose_command():
+    # `env <image choices, logs dir> docker compose --env-file <isolated env file>`
+    return _compose_settings().command_prefix()
+
+
+@pytest.fixture(scope="session")
+def docker_setup():
+    # `up -d` returns once the one-shot init finished; ComposeStack.start() waits for health.
+    return ["up -d --remove-orphans"]
+
+
+@pytest.fixture(scope="session")
+def docker_cleanup():
+    return [] if KEEP_STACK else ["down -v --remove-orphans"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test gets the logs of the stack's unhealthy services attached to its report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        live = item.funcargs.get("stack")
+        describe = getattr(live, "unhealthy_report", None)
+        if describe is not None:
+            report.sections.append(("stack health after the failure", describe()))

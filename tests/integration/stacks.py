@@ -82,6 +82,27 @@ class Stack(ABC):
     @abstractmethod
     def logs(self, service: str, lines: int = 80) -> str: ...
 
+    # Services are named as in compose: postgres, redis, events-api, airflow-webserver,
+    # airflow-scheduler, airflow-worker, airflow-triggerer (the supervisord programs too).
+    @abstractmethod
+    def restart(self, service: str, timeout: float = 300) -> None:
+        """Restart a service and wait (bounded) until the stack is healthy again."""
+
+    @abstractmethod
+    def kill(self, service: str) -> None:
+        """SIGKILL a service. supervisord restarts it by itself, Docker does not: call start_service()."""
+
+    @abstractmethod
+    def start_service(self, service: str, timeout: float = 300) -> None:
+        """Make sure a (stopped or killed) service runs, and wait until the stack is healthy."""
+
+    # Landing files: paths relative to the data dir every worker reads (AIRKIT_DATA_DIR).
+    @abstractmethod
+    def write_data_file(self, relpath: str, text: str) -> None: ...
+
+    @abstractmethod
+    def read_data_file(self, relpath: str) -> str: ...
+
     # --- shared ----------------------------------------------------------------------------
     @property
     def events_url(self) -> str:
@@ -125,6 +146,38 @@ class LocalStack(Stack):
     @property
     def data_dir(self) -> Path:
         return self.local.state_dir / "data"
+
+    def _program(self, service: str) -> str:
+        if service not in localstack.SERVICES:
+            raise ValueError(f"unknown service {service!r}; one of {localstack.SERVICES}")
+        return f"{'data' if service in ('postgres', 'redis') else 'airflow'}:{service}"
+
+    def restart(self, service: str, timeout: float = 300) -> None:
+        self.local.supervisorctl("restart", self._program(service))
+        self.local.wait(timeout)
+
+    def kill(self, service: str) -> None:
+        self.local.supervisorctl("signal", "KILL", self._program(service))
+
+    def start_service(self, service: str, timeout: float = 300) -> None:
+        result = self.local.supervisorctl("start", self._program(service), check=False)
+        if result.returncode != 0 and "already started" not in result.stdout + result.stderr:
+            raise localstack.StackError(f"could not start {service}:\n{result.stdout}{result.stderr}")
+        self.local.wait(timeout)
+
+    def _data_path(self, relpath: str) -> Path:
+        path = (self.data_dir / relpath).resolve()
+        if Path(relpath).is_absolute() or not path.is_relative_to(self.data_dir.resolve()):
+            raise ValueError(f"data file paths are relative to the data dir and stay inside it: {relpath!r}")
+        return path
+
+    def write_data_file(self, relpath: str, text: str) -> None:
+        path = self._data_path(relpath)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def read_data_file(self, relpath: str) -> str:
+        return self._data_path(relpath).read_text()
 
 
 def compose_stack(env_file: Path, project: str, docker_services=None) -> Stack:
