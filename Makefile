@@ -216,6 +216,8 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 	@# The host must be CPython 3.11 on x86_64 glibc, like the image.
 	python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w wheelhouse \
 	  -r requirements/lock.txt "uv==$(UV_VERSION)" "setuptools>=68" wheel
+	@# The isolated environment's pins differ from the lock's on purpose: a second pip run.
+	python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w wheelhouse -r requirements/isolated.txt
 	@echo "==> $$(ls wheelhouse/*.whl | wc -l) wheels in wheelhouse/ (compose-build now installs offline)"
 # <<< compose runtime
 

@@ -23,6 +23,8 @@ import envfile  # noqa: E402  (sibling module, stdlib only)
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# The second interpreter of the dependency-isolation lesson, built next to the venv by `make install`.
+ISOLATED_VENV = VENV_BIN.parent.with_name(VENV_BIN.parent.name + "-isolated")
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERVISOR_CONF = REPO / "local" / "supervisord.conf"
 AIRFLOW_PROGRAMS = ("airflow-webserver", "airflow-scheduler", "airflow-worker", "airflow-triggerer")
@@ -64,6 +66,10 @@ def stack_env(values: dict[str, str], state_dir: Path) -> dict[str, str]:
         "AIRFLOW_CONN_WAREHOUSE_DEFAULT": f"postgresql://{pg}/{values['WAREHOUSE_DB']}",
         "AIRFLOW_CONN_EVENTS_API": f"http://{host}:{values['EVENTS_API_PORT']}",
         "AIRKIT_DATA_DIR": str(state_dir / "data"),
+        # FileSensor paths are relative to this connection's path: the landing folder.
+        "AIRFLOW_CONN_LANDING_FS": json.dumps({"conn_type": "fs", "extra": {"path": str(state_dir / "data")}}),
+        "AIRKIT_ISOLATED_PYTHON": str(ISOLATED_VENV / "bin" / "python"),
+        "AIRKIT_WHEELHOUSE": str(ISOLATED_VENV / "wheelhouse"),
         "PYTHONUNBUFFERED": "1",
     }
     return {**values, **derived, **alert_env(values, host)}
