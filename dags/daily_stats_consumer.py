@@ -1,0 +1,61 @@
+"""
+### daily_stats_consumer: scheduled by data, not by the clock
+
+`events_etl` declares what it writes as **Datasets** (`outlets=` on `load_events` and
+`calculate_stats`). This DAG's `schedule` is that Dataset: every time a producer task that
+names it succeeds, Airflow records a dataset event and creates a run of this DAG
+(run type `dataset_triggered`). No sensor polls, no clock guesses when the data is ready,
+and a failed producer run creates nothing.
+
+- The Dataset URI is the contract between the two DAGs; both spell it identically. Airflow
+  does not open it: it is a name, not a connection.
+- Several events between two consumer runs are collapsed into one run; `triggering_dataset_events`
+  lists them all. So the consumer reads which producer runs (and days) it covers from
+  there, not from its own logical date (which is just the time the run was created).
+- Use Datasets for "whenever new data exists"; use ExternalTaskSensor for "the same day of
+  another DAG" (see `wait_for_events_etl`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.datasets import Dataset
+from airflow.decorators import dag, task
+
+from airkit.notifiers import log_failure
+
+DAILY_STATS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/daily_stats")
+
+
+@dag(
+    schedule=[DAILY_STATS_DATASET],
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
+    on_failure_callback=log_failure,
+    doc_md=__doc__,
+    tags=["team:data-platform", "domain:events", "lesson:datasets"],
+)
+def daily_stats_consumer():
+    @task
+    def covered_days(triggering_dataset_events=None) -> list[dict]:
+        """The producer runs (and their days) whose stats this run covers."""
+        covered = []
+        for uri, events in (triggering_dataset_events or {}).items():
+            for event in events:
+                source = event.source_dag_run
+                covered.append({
+                    "uri": uri,
+                    "dag_id": event.source_dag_id,
+                    "run_id": event.source_run_id,
+                    "day": source.logical_date.date().isoformat() if source else None,
+                })
+        print(covered)
+        return covered
+
+    covered_days()
+
+
+daily_stats_consumer()
