@@ -1,0 +1,183 @@
+"""Helpers for the fault and bad-input suites: hitting a task mid-flight, and reference data.
+
+Catching a task "mid-task" by polling alone is a race: load_events and calculate_stats run for
+a second or two. Instead the test holds a SHARE lock on the table the task writes. The task
+runs normally (reads the landing file, opens its transaction, COPYs into its staging table)
+and then blocks on its INSERT/DELETE, which needs ROW EXCLUSIVE. So the fault hits a task that
+is really running, with an open transaction and uncommitted work, for as long as the test
+wants. SHARE does not conflict with readers or with create_tables' CREATE INDEX IF NOT EXISTS,
+so nothing else in the DAG waits. The lesson DAG is not changed for the test.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+
+import psutil
+import psycopg2
+import pytest
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+from airkit.events.generator import expected_daily_stats, expected_events
+from checks import warehouse_fingerprint
+
+DAG_ID = "events_etl"
+TABLES = ("events", "daily_stats")
+
+
+# --- holding a task mid-flight -------------------------------------------------------------
+@contextlib.contextmanager
+def table_held(stack, table: str):
+    """Hold a SHARE lock on `table` until the block ends (or the server goes away)."""
+    conn = stack.warehouse()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"LOCK TABLE {table} IN SHARE MODE")  # noqa: S608 - table from TABLES
+        yield conn
+    finally:
+        with contextlib.suppress(psycopg2.Error):
+            conn.rollback()
+        with contextlib.suppress(psycopg2.Error):
+            conn.close()
+
+
+def blocked_writers(stack, table: str) -> list[str]:
+    """Queries of sessions waiting for a lock on `table` in the warehouse."""
+    with stack.warehouse() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND l.relation = %s::regclass",
+            (table,),
+        )
+        return [r["query"] for r in cur.fetchall()]
+
+
+def wait_until_blocked(stack, run_id: str, task_id: str, table: str, timeout: float = 240) -> float:
+    """Until `task_id` of the run is `running` and its write on `table` waits for our lock.
+    Returns the seconds it took."""
+    started = time.monotonic()
+
+    def state() -> tuple[str | None, int]:
+        ti = stack.api.task_instances(DAG_ID, run_id).get(task_id, {})
+        if ti.get("state") in ("failed", "upstream_failed", "success"):
+            raise AssertionError(f"{task_id} ended {ti['state']} before the fault\n{stack.api.report(DAG_ID, run_id)}")
+        return ti.get("state"), len(blocked_writers(stack, table)) if ti.get("state") == "running" else 0
+
+    try:
+        Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(1),
+                 retry=retry_if_result(lambda s: s[0] != "running" or s[1] == 0))(state)
+    except Exception as exc:  # tenacity.RetryError
+        if isinstance(exc, AssertionError):
+            raise
+        raise AssertionError(f"{task_id} never blocked on {table} within {timeout:.0f}s\n"
+                             + stack.api.report(DAG_ID, run_id)) from None
+    return time.monotonic() - started
+
+
+# --- killing a whole service, like `docker kill` -----------------------------------------------
+def kill_hard(stack, service: str) -> None:
+    """SIGKILL a service with everything it started.
+
+    Compose: `docker compose kill` (PID 1 dies, the kernel kills the rest of the container).
+    Local: supervisord's `signal KILL` would reach only the main process, and Airflow's task
+    processes live in process groups of their own; they would finish the task as orphans and
+    the "crash" would lose nothing. So kill the whole process tree, as a crash or the OOM
+    killer of a container would.
+    """
+    if stack.runtime != "local":
+        stack.kill(service)
+        return
+    program = f"airflow:{service}"
+    pid = int(stack.local.supervisorctl("pid", program).stdout.strip())
+    root = psutil.Process(pid)
+    victims = [root, *root.children(recursive=True)]
+    for proc in victims:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.send_signal(9)
+    psutil.wait_procs(victims, timeout=30)
+
+
+def worker_consuming(stack) -> str:
+    """'healthy' if a worker is subscribed to its queue (not merely answering ping)."""
+    if stack.runtime == "local":
+        return stack.local.worker_health()
+    names = stack.containers("airflow-worker")
+    if not names:
+        return "no worker container running"
+    stack.wait_service_health(names[0], "healthy", timeout=300)
+    return "healthy"
+
+
+# --- reference data ----------------------------------------------------------------------------
+def delete_days(stack, days: list[str]) -> None:
+    with stack.warehouse() as conn, conn.cursor() as cur:
+        for table in TABLES:
+            cur.execute(f"DELETE FROM {table} WHERE day = ANY(%s::date[])", (days,))  # noqa: S608
+
+
+def seed_days(stack, days: list[str]) -> None:
+    """Write what a correct load of each day leaves (the generator's truth), replacing the day."""
+    delete_days(stack, days)
+    with stack.warehouse() as conn, conn.cursor() as cur:
+        for day in days:
+            for table, rows in (("events", expected_events(day)), ("daily_stats", expected_daily_stats(day))):
+                cols = list(rows[0])
+                cur.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",  # noqa: S608
+                    [tuple(r[c] for c in cols) for r in rows],
+                )
+
+
+def delete_runs(stack, days: list[str]) -> None:
+    """Remove every events_etl run of these logical dates (backfill runs included)."""
+    for day in days:
+        start = f"{day}T00:00:00+00:00"
+        runs = stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns",
+                              params={"execution_date_gte": start, "execution_date_lte": start})["dag_runs"]
+        for run in runs:
+            stack.api.call("DELETE", f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
+
+
+def trigger_all(stack, runs: dict[str, str]) -> None:
+    """Trigger {run_id: day} at once (they queue behind max_active_runs), replacing any
+    earlier run of those days: a logical date has one run per DAG."""
+    delete_runs(stack, list(runs.values()))
+    for run_id, day in runs.items():
+        stack.api.trigger(DAG_ID, day, run_id)
+
+
+def wait_all(stack, run_ids, timeout: float) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    return {run_id: stack.api.wait_for_run(DAG_ID, run_id, timeout=max(deadline - time.monotonic(), 5), expect=None)
+            for run_id in run_ids}
+
+
+FAULT_DAYS = {
+    "worker_kill": "2024-04-01",
+    "scheduler_restart": "2024-04-02",
+    "postgres_restart": "2024-04-03",
+    "redis_restart": "2024-04-04",
+}
+
+
+@pytest.fixture(scope="module")
+def clean_reference(stack):
+    """Checksums of a clean run of every fault day; then the days are deleted again, so each
+    fault test must load its day from nothing (a lost row cannot hide behind an old one)."""
+    days = list(FAULT_DAYS.values())
+    runs = {f"fault_clean_{day}": day for day in days}
+    trigger_all(stack, runs)
+    states = wait_all(stack, runs, timeout=600)
+    bad = {r: s for r, s in states.items() if s != "success"}
+    assert not bad, f"clean reference runs failed: {bad}\n" + "\n".join(stack.api.report(DAG_ID, r) for r in bad)
+    with stack.warehouse() as conn:
+        reference = {day: warehouse_fingerprint(conn, [day]) for day in days}
+    for day in days:
+        assert reference[day]["events"][0] > 0, f"clean run of {day} loaded nothing"
+    delete_days(stack, days)
+    return reference
+
+
+def next_day(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
