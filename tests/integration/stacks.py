@@ -10,6 +10,7 @@ inside the stack, and service logs.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -157,7 +158,21 @@ class LocalStack(Stack):
         self.local.wait(timeout)
 
     def kill(self, service: str) -> None:
-        self.local.supervisorctl("signal", "KILL", self._program(service))
+        """SIGKILL the service's whole process tree, as `docker kill` does to a container.
+
+        supervisord's `signal KILL` reaches only the main process, and Airflow's task processes
+        live in process groups of their own: they would finish the task as orphans, and the
+        "crash" would lose nothing.
+        """
+        import psutil
+
+        pid = int(self.local.supervisorctl("pid", self._program(service)).stdout.strip())
+        root = psutil.Process(pid)
+        victims = [root, *root.children(recursive=True)]
+        for proc in victims:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        psutil.wait_procs(victims, timeout=30)
 
     def start_service(self, service: str, timeout: float = 300) -> None:
         result = self.local.supervisorctl("start", self._program(service), check=False)

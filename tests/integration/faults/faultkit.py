@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 import time
 
-import psutil
 import psycopg2
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
@@ -77,25 +76,8 @@ def wait_until_blocked(stack, run_id: str, task_id: str, table: str, timeout: fl
 
 # --- killing a whole service, like `docker kill` -----------------------------------------------
 def kill_hard(stack, service: str) -> None:
-    """SIGKILL a service with everything it started.
-
-    Compose: `docker compose kill` (PID 1 dies, the kernel kills the rest of the container).
-    Local: supervisord's `signal KILL` would reach only the main process, and Airflow's task
-    processes live in process groups of their own; they would finish the task as orphans and
-    the "crash" would lose nothing. So kill the whole process tree, as a crash or the OOM
-    killer of a container would.
-    """
-    if stack.runtime != "local":
-        stack.kill(service)
-        return
-    program = f"airflow:{service}"
-    pid = int(stack.local.supervisorctl("pid", program).stdout.strip())
-    root = psutil.Process(pid)
-    victims = [root, *root.children(recursive=True)]
-    for proc in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.send_signal(9)
-    psutil.wait_procs(victims, timeout=30)
+    """SIGKILL a service with everything it started (both runtimes' Stack.kill do that)."""
+    stack.kill(service)
 
 
 def worker_consuming(stack) -> str:
