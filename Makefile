@@ -61,7 +61,7 @@ status: runtime ## Show each component's state and health
 
 .PHONY: logs
 logs: runtime ## Show a component's log: make logs SERVICE=airflow-scheduler [FOLLOW=1]
-	@test -n "$(SERVICE)" || { echo "usage: make logs SERVICE=<postgres|redis|events-api|airflow-webserver|airflow-scheduler|airflow-worker|airflow-triggerer>"; exit 2; }
+	@test -n "$(SERVICE)" || { echo "usage: make logs SERVICE=<postgres|redis|events-api|airflow-webserver|airflow-scheduler|airflow-worker|airflow-triggerer|mailsink|sentrysink>"; exit 2; }
 	@$(MAKE) --no-print-directory $(RUNTIME)-logs
 
 .PHONY: reset
@@ -149,7 +149,7 @@ test-integration: install runtime ## Integration suite against an isolated stack
 # Everything goes through compose/bin/dc = docker compose -p $(COMPOSE_PROJECT) --env-file $(ENV_FILE)
 #   -f compose/docker-compose.yaml [-f each of COMPOSE_OVERLAYS] [--profile each of PROFILES],
 # which also picks CI's local stand-in base images when the official ones are not on this engine
-# (AIRKIT_STANDIN=auto|1|0). Knobs: PROFILES="flower mail", COMPOSE_OVERLAYS=compose/overlays/x.yaml,
+# (AIRKIT_STANDIN=auto|1|0). Knobs: PROFILES="flower", COMPOSE_OVERLAYS=compose/overlays/x.yaml,
 # COMPOSE_UP_TIMEOUT=600, WORKERS=3, EXTRA_CA=<pem> (default: the host's CA bundle, trusted by pip
 # during the image build only; empty to disable).
 DC := compose/bin/dc
@@ -253,7 +253,6 @@ db-clean: ## Delete metadata rows (runs, task instances, logs, XComs...) older t
 	@# --skip-archive: the point is to shrink the database, not to copy old rows into _airflow_deleted__* tables.
 	@$(MAKE) --no-print-directory airflow ARGS="db clean --clean-before-timestamp $$(date -u -d '-$(RETENTION_DAYS) days' +%Y-%m-%dT%H:%M:%S+00:00) --yes --skip-archive"
 # <<< catalogue
-
 
 # >>> bench
 ##@ Benchmarks

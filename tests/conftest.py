@@ -40,7 +40,9 @@ os.environ.update(
     }
 )
 # A developer's shell may carry the stack's connections; unit tests define their own.
-for _name in ("AIRFLOW_CONN_WAREHOUSE_DEFAULT", "AIRFLOW_CONN_EVENTS_API", "AIRKIT_DATA_DIR"):
+# Alert targets too: a unit test must never mail or report to a real recipient.
+for _name in ("AIRFLOW_CONN_WAREHOUSE_DEFAULT", "AIRFLOW_CONN_EVENTS_API", "AIRKIT_DATA_DIR",
+              "ALERT_EMAIL_TO", "SENTRY_DSN"):
     os.environ.pop(_name, None)
 
 PG_BIN = Path(os.environ.get("AIRKIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
