@@ -314,27 +314,21 @@ class LocalStack:
             report["triggerer"] = body.get("triggerer", {}).get("status") or "unknown"
         except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
             report["webserver"] = f"not answering ({type(exc).__name__})"
-        try:
-            port = self.values["AIRFLOW_SCHEDULER_HEALTH_PORT"]
-            status = requests.get(f"http://{self.host}:{port}/health", timeout=3).status_code
-            report["scheduler-health-server"] = "healthy" if status == 200 else f"HTTP {status}"
-        except Exception as exc:  # noqa: BLE001
-            report["scheduler-health-server"] = f"not answering ({type(exc).__name__})"
+        report["scheduler-health-server"] = self._http_health(self.values["AIRFLOW_SCHEDULER_HEALTH_PORT"])
         report["worker"] = self.worker_health()
-        try:
-            port = self.values["EVENTS_API_PORT"]
-            status = requests.get(f"http://{self.host}:{port}/health", timeout=3).status_code
-            report["events-api"] = "healthy" if status == 200 else f"HTTP {status}"
-        except Exception as exc:  # noqa: BLE001
-            report["events-api"] = f"not answering ({type(exc).__name__})"
-        for sink, port_key in (("mailsink", "SMTP_WEB_PORT"), ("sentrysink", "SENTRY_SINK_PORT")):
-            try:
-                port = self.env[port_key]
-                status = requests.get(f"http://{self.host}:{port}/health", timeout=3).status_code
-                report[sink] = "healthy" if status == 200 else f"HTTP {status}"
-            except Exception as exc:  # noqa: BLE001
-                report[sink] = f"not answering ({type(exc).__name__})"
+        report["events-api"] = self._http_health(self.values["EVENTS_API_PORT"])
+        report["mailsink"] = self._http_health(self.env["SMTP_WEB_PORT"])
+        report["sentrysink"] = self._http_health(self.env["SENTRY_SINK_PORT"])
         return report
+
+    def _http_health(self, port: str) -> str:
+        import requests
+
+        try:
+            status = requests.get(f"http://{self.host}:{port}/health", timeout=3).status_code
+        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+            return f"not answering ({type(exc).__name__})"
+        return "healthy" if status == 200 else f"HTTP {status}"
 
     def worker_health(self) -> str:
         """Healthy only if a worker is subscribed to the default queue, not merely answering ping
