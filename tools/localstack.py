@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(os.environ.get("STATE_DIR", REPO / ".state" / "local")))
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up")
-    up.add_argument("--timeout", type=float, default=float(os.environ.get("UP_TIMEOUT", 300)))
+    up.add_argument("--timeout", type=float, default=float(os.environ.get("UP_TIMEOUT") or 300))
     sub.add_parser("down")
     sub.add_parser("status")
     sub.add_parser("reset")

@@ -196,7 +196,7 @@ class ComposeStack(Stack):
             self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
         if not self.isolated:
             self.compose("up", "-d", "--remove-orphans", timeout=900)
-        self.wait_healthy(float(os.environ.get("UP_TIMEOUT", os.environ.get("COMPOSE_UP_TIMEOUT", 600))))
+        self.wait_healthy(float(os.environ.get("UP_TIMEOUT") or os.environ.get("COMPOSE_UP_TIMEOUT") or 600))
 
     def stop(self, remove_state: bool) -> None:
         if not remove_state:

@@ -133,7 +133,7 @@ class LocalStack(Stack):
         self.local = localstack.LocalStack(env_file, state_dir)
 
     def start(self) -> None:
-        self.local.up(timeout=float(os.environ.get("UP_TIMEOUT", 300)))
+        self.local.up(timeout=float(os.environ.get("UP_TIMEOUT") or 300))
 
     def stop(self, remove_state: bool) -> None:
         self.local.reset() if remove_state else self.local.down()
