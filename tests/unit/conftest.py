@@ -1,4 +1,5 @@
-"""Fixtures shared by the unit tests: the events server in a thread, warehouse tables."""
+"""Fixtures shared by the unit tests: the events server in a thread, warehouse tables, and the
+local alert receivers (the sinks the stack ships) on free ports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from airkit.events.server import make_server
+from airkit.sinks.sentry import SentrySink
+from airkit.sinks.smtp import MailSink
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "include" / "sql"
@@ -69,3 +72,17 @@ def fetch_dicts(conn, query: str, params: dict | None = None) -> list[dict]:
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute(query, params)
         return [dict(r) for r in cur.fetchall()]
+
+
+@pytest.fixture
+def sentry_sink() -> Iterator[SentrySink]:
+    sink = SentrySink("127.0.0.1", 0).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail_sink() -> Iterator[MailSink]:
+    sink = MailSink("127.0.0.1", 0, 0).start()
+    yield sink
+    sink.stop()
