@@ -28,10 +28,12 @@ def render(result: dict[str, Any]) -> str:
         parts.append(f"\n## Scheduling ({st.get('runtime')} stacks)")
         rows = []
         for config, s in st["scheduling"].items():
-            rows.append([config, s.get("chain_gap_p50_s"), s.get("chain_gap_p95_s"), s.get("chain_tasks"),
-                         s.get("fanout_tasks"), s.get("fanout_seconds"), s.get("fanout_tasks_per_s")])
-        parts.append(table(["config", "chain gap p50 s", "gap p95 s", "chain tasks", "fan-out tasks",
-                            "fan-out s", "tasks/s"], rows))
+            rows.append([config, s.get("chain_gap_p50_s"), s.get("chain_gap_p95_s"),
+                         s.get("chain_end_to_queued_p50_s"), s.get("chain_queued_to_start_p50_s"),
+                         s.get("fanout_tasks"), s.get("fanout_seconds"), s.get("fanout_tasks_per_s"),
+                         s.get("fanout_cpu_s_per_task"), s.get("fanout_cpu_bound_tasks_per_s")])
+        parts.append(table(["config", "chain gap p50 s", "gap p95 s", "end->queued p50", "queued->start p50",
+                            "fan-out tasks", "fan-out s", "tasks/s", "CPU s/task", "CPU-bound tasks/s"], rows))
     if st.get("startup"):
         parts.append("\n## Start-up to all healthy")
         parts.append(table(["config", "cold s", "warm s"],
@@ -40,12 +42,17 @@ def render(result: dict[str, Any]) -> str:
         fps = st["footprints"]
         configs = list(fps)
         idle = next(iter(fps.values())).get("idle_after_s")
-        parts.append(f"\n## Idle memory (PSS, MiB; process trees, {idle} s after healthy)")
+        parts.append(f"\n## Idle footprint (process trees, {idle} s after healthy): PSS MiB, CPU % of one core")
         names = sorted({n for fp in fps.values() for n in fp["components"]})
-        rows = [[n, *[fps[c]["components"].get(n, {}).get("pss_mib") for c in configs]] for n in names]
-        rows.append(["TOTAL", *[fps[c]["total_mib"] for c in configs]])
-        rows.append(["official docker-compose asks for", *[4096.0 for _ in configs]])
-        parts.append(table(["component", *configs], rows))
+
+        def cells(fp: dict[str, Any], name: str) -> list[Any]:
+            c = fp["components"].get(name, {})
+            return [c.get("pss_mib"), c.get("idle_cpu_pct")]
+
+        rows = [[n, *[v for c in configs for v in cells(fps[c], n)]] for n in names]
+        rows.append(["TOTAL", *[v for c in configs for v in (fps[c]["total_mib"], fps[c].get("idle_cpu_pct_total"))]])
+        rows.append(["official docker-compose asks for", *[v for _ in configs for v in (4096.0, None)]])
+        parts.append(table(["component", *[f"{c} {k}" for c in configs for k in ("MiB", "CPU %")]], rows))
     if result.get("suite"):
         s = result["suite"]
         parts.append(f"\n## Test suite: `{s.get('command')}` {fmt(s.get('seconds'))} s (exit {s.get('exit_code')})")

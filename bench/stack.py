@@ -188,8 +188,10 @@ class ComposeBenchStack(BenchStack):
     def __init__(self, config: str, workdir: Path):
         super().__init__(config, workdir)
         proj = workdir / "proj"
-        shutil.copytree(BENCH_DAGS, proj / "dags", ignore=shutil.ignore_patterns("__pycache__"))
+        keep_out = shutil.ignore_patterns("__pycache__", "*.egg-info")
+        shutil.copytree(BENCH_DAGS, proj / "dags", ignore=keep_out)
         shutil.copytree(REPO / "include", proj / "include")
+        shutil.copytree(REPO / "src", proj / "src", ignore=keep_out)  # mounted over the image's package
         logs = workdir / "logs"
         logs.mkdir()
         logs.chmod(0o777)  # written by the containers' AIRFLOW_UID
@@ -230,7 +232,20 @@ class ComposeBenchStack(BenchStack):
             service, _, pid = info.stdout.strip().partition(" ")
             if pid.isdigit() and pid != "0":
                 out.setdefault(service, []).append(int(pid))
+                # The containerd shim that keeps each container: memory the stack costs too
+                # (dockerd/containerd themselves are shared by every project on the engine).
+                shim = _parent_pid(int(pid))
+                if shim:
+                    out.setdefault("container shims", []).append(-shim)
         return out
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def make_stack(runtime: str, config: str) -> BenchStack:
@@ -238,17 +253,45 @@ def make_stack(runtime: str, config: str) -> BenchStack:
     return cls(config, WORK / f"{runtime}-{config}")
 
 
-def footprint(stack: BenchStack) -> dict[str, Any]:
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time used so far by the processes (negative pid: that process alone) and their trees,
+    including children that already exited and were reaped (a worker's finished task forks)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            top = psutil.Process(abs(pid))
+            procs = [top] if pid < 0 else [top, *top.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += t.user + t.system + (t.children_user + t.children_system if pid > 0 else 0)
+    return total
+
+
+def footprint(stack: BenchStack, cpu_window: float) -> dict[str, Any]:
+    """Idle PSS per component, and the CPU each uses while idle over ``cpu_window`` seconds."""
+    parts = sorted(stack.components().items())
+    before = {name: _cpu_seconds(pids) for name, pids in parts}
+    time.sleep(cpu_window)  # measuring a rate over a fixed window, not waiting for a condition
     components = {}
-    for name, pids in sorted(stack.components().items()):
-        if any(p < 0 for p in pids):  # the process alone, not its tree
-            kib = pss_kib(Path(f"/proc/{-pids[0]}/smaps_rollup").read_text())
-            count = 1
-        else:
-            kib, count = process_tree_pss(pids)
-        components[name] = {"pss_mib": round(kib / 1024, 1), "processes": count}
-    total = round(sum(c["pss_mib"] for c in components.values()), 1)
-    return {"components": components, "total_mib": total, "config": stack.config}
+    for name, pids in parts:
+        # A negative pid means that process alone, not its tree (supervisord, container shims).
+        alone = [-p for p in pids if p < 0]
+        kib, count = process_tree_pss([p for p in pids if p > 0])
+        for pid in alone:
+            kib += pss_kib(Path(f"/proc/{pid}/smaps_rollup").read_text())
+            count += 1
+        cpu_pct = round(max(_cpu_seconds(pids) - before[name], 0.0) / cpu_window * 100, 1)
+        components[name] = {"pss_mib": round(kib / 1024, 1), "processes": count, "idle_cpu_pct": cpu_pct}
+    return {"components": components, "config": stack.config, "cpu_window_s": cpu_window,
+            "total_mib": round(sum(c["pss_mib"] for c in components.values()), 1),
+            "idle_cpu_pct_total": round(sum(c["idle_cpu_pct"] for c in components.values()), 1)}
 
 
 def _dag_runs(stack: BenchStack, dag_id: str, runs: int, first_day: int, timeout: float,
@@ -265,12 +308,14 @@ def _dag_runs(stack: BenchStack, dag_id: str, runs: int, first_day: int, timeout
             with conn.cursor() as cur:
                 cur.execute("SELECT start_date FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
                 (run_start,) = cur.fetchone()
-                cur.execute("SELECT task_id, start_date, end_date FROM task_instance "
+                cur.execute("SELECT task_id, start_date, end_date, queued_dttm FROM task_instance "
                             "WHERE dag_id = %s AND run_id = %s ORDER BY task_id", (dag_id, run_id))
-                tis = [(t, s.timestamp(), e.timestamp()) for t, s, e in cur.fetchall()]
+                rows = cur.fetchall()
+                tis = [(t, s.timestamp(), e.timestamp()) for t, s, e, _ in rows]
+                queued = [q.timestamp() for *_, q in rows]
         finally:
             conn.close()
-        out.append({"run_id": run_id, "run_start": run_start.timestamp(), "tis": tis})
+        out.append({"run_id": run_id, "run_start": run_start.timestamp(), "tis": tis, "queued": queued})
         log(f"stack[{stack.config}]: {dag_id} {run_id}: {len(tis)} tasks in "
             f"{max(e for _, _, e in tis) - run_start.timestamp():.1f}s")
     return out
@@ -282,17 +327,33 @@ def scheduling(stack: BenchStack, quick: bool, log: Callable[[str], None]) -> di
         stack.api.wait_for_dag(dag_id, timeout=300)
     chain_runs = _dag_runs(stack, "bench_chain", 1 if quick else 3, 0, 900, log)
     all_gaps = [g for r in chain_runs for g in gaps([(s, e) for _, s, e in r["tis"]])]
+    # Where the gap goes: upstream end -> downstream queued (scheduler: mini-scheduler, loop,
+    # idle sleep) and queued -> started (broker, worker fork, `airflow tasks run` start-up).
+    to_queued = [r["queued"][i + 1] - r["tis"][i][2] for r in chain_runs for i in range(len(r["tis"]) - 1)]
+    to_started = [r["tis"][i][1] - r["queued"][i] for r in chain_runs for i in range(1, len(r["tis"]))]
+    # CPU each component spends on the fan-out: shows whether throughput is bound by the
+    # machine (then no setting doubles it) or by the configuration (slots, loops, sleeps).
+    parts = stack.components()
+    before = {name: _cpu_seconds(pids) for name, pids in parts.items()}
     fan = _dag_runs(stack, fan_dag, 1, 100, 1800, log)[0]
+    fan_cpu = {name: round(max(_cpu_seconds(pids) - before[name], 0.0), 1) for name, pids in parts.items()}
     fan_seconds = max(e for _, _, e in fan["tis"]) - fan["run_start"]
+    cpu_per_task = sum(fan_cpu.values()) / len(fan["tis"])
     return {
         "chain_tasks": len(chain_runs[0]["tis"]),
         "chain_runs": len(chain_runs),
         "chain_gaps_s": [round(g, 3) for g in all_gaps],
         "chain_gap_p50_s": percentile(all_gaps, 50),
         "chain_gap_p95_s": percentile(all_gaps, 95),
+        "chain_end_to_queued_p50_s": percentile(to_queued, 50),
+        "chain_queued_to_start_p50_s": percentile(to_started, 50),
         "fanout_tasks": len(fan["tis"]),
         "fanout_seconds": round(fan_seconds, 2),
         "fanout_tasks_per_s": rate(len(fan["tis"]), fan_seconds),
+        # Includes the bench's own REST polling (webserver) while it waits for the run.
+        "fanout_cpu_s": fan_cpu,
+        "fanout_cpu_s_per_task": round(cpu_per_task, 3),
+        "fanout_cpu_bound_tasks_per_s": rate(os.cpu_count() or 1, cpu_per_task),
     }
 
 
@@ -308,13 +369,14 @@ def run(runtime: str, quick: bool, log: Callable[[str], None] = print) -> dict[s
             stack.start()
             cold = time.monotonic() - t0
             result["startup"][config] = {"cold_s": round(cold, 1)}
-            log(f"stack[{config}]: healthy after {cold:.1f}s; {idle_wait}s idle before measuring memory")
-            # A bounded settle, not a synchronisation: idle memory is read after the start-up burst.
+            log(f"stack[{config}]: healthy after {cold:.1f}s; {idle_wait}s settle, then {idle_wait}s of "
+                "idle CPU and memory")
+            # A bounded settle, not a synchronisation: idle numbers are read after the start-up burst.
             time.sleep(idle_wait)
-            fp = footprint(stack)
+            fp = footprint(stack, cpu_window=idle_wait)
             fp["idle_after_s"] = idle_wait
             result["footprints"][config] = fp
-            log(f"stack[{config}]: idle PSS {fp['total_mib']} MiB")
+            log(f"stack[{config}]: idle PSS {fp['total_mib']} MiB, idle CPU {fp['idle_cpu_pct_total']}% of one core")
             result["scheduling"][config] = scheduling(stack, quick, log)
             if not quick:
                 log(f"stack[{config}]: warm restart (state kept)")

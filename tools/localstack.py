@@ -31,6 +31,8 @@ AIRFLOW_PROGRAMS = ("airflow-webserver", "airflow-scheduler", "airflow-worker", 
 # Local alert receivers (airkit.sinks): dev/test only, started with the airflow group.
 SINK_PROGRAMS = ("mailsink", "sentrysink")
 SERVICES = ("postgres", "redis", "events-api", *SINK_PROGRAMS, *AIRFLOW_PROGRAMS)
+# Members of the airflow group that need no metadata database: started as early as the data.
+INDEPENDENT_SERVICES = ("events-api", *SINK_PROGRAMS)
 
 
 class StackError(RuntimeError):
@@ -249,18 +251,41 @@ class LocalStack:
                     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
         conn.close()
 
-    def migrate_and_create_admin(self) -> None:
-        init_log = self.log_path("airflow-init")
-        self.airflow("db", "migrate", log=init_log)
+    def migrate(self) -> None:
+        """`airflow db migrate`, skipped when this Airflow version already migrated this database
+        (the CLI costs several CPU-seconds of a warm start even when there is nothing to do)."""
+        from importlib.metadata import version
+
+        marker = self.state_dir / "airflow" / "migrated"
+        with self._pg_connect(self.values["POSTGRES_DB"]) as conn, conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL")
+            (has_schema,) = cur.fetchone()
+            revision = None
+            if has_schema:
+                cur.execute("SELECT version_num FROM alembic_version")
+                revision = (cur.fetchone() or [None])[0]
+        conn.close()
+        stamp = f"airflow {version('apache-airflow')} revision {revision}"
+        if revision and marker.exists() and marker.read_text().strip() == stamp:
+            return
+        self.airflow("db", "migrate", log=self.log_path("airflow-init"))
+        with self._pg_connect(self.values["POSTGRES_DB"]) as conn, conn.cursor() as cur:
+            cur.execute("SELECT version_num FROM alembic_version")
+            (revision,) = cur.fetchone()
+        conn.close()
+        marker.write_text(f"airflow {version('apache-airflow')} revision {revision}\n")
+
+    def create_admin(self) -> None:
         user = self.values["_AIRFLOW_WWW_USER_USERNAME"]
         with self._pg_connect(self.values["POSTGRES_DB"]) as conn, conn.cursor() as cur:
             cur.execute("SELECT 1 FROM ab_user WHERE username = %s", (user,))
             exists = cur.fetchone() is not None
+        conn.close()
         if not exists:
             self.airflow("users", "create", "--role", "Admin", "--username", user,
                          "--password", self.values["_AIRFLOW_WWW_USER_PASSWORD"],
                          "--email", f"{user}@localhost", "--firstname", "Platform", "--lastname", "Admin",
-                         log=init_log)
+                         log=self.log_path("airflow-init"))
 
     # --- lifecycle -----------------------------------------------------------------------
     def up(self, timeout: float) -> None:
@@ -273,12 +298,16 @@ class LocalStack:
             if result.returncode != 0:
                 raise StackError(f"supervisord did not start:\n{result.stdout}{result.stderr}")
             self._poll(self.supervisor_running, 20, "supervisord socket")
-        _say("starting postgres, redis")
-        self.supervisorctl("start", "data:*", check=False)
+        _say("starting postgres, redis, the events source and the alert sinks")
+        # The events source and the sinks do not need Airflow's schema: they start with the data.
+        self.supervisorctl("start", "data:*", *(f"airflow:{s}" for s in INDEPENDENT_SERVICES), check=False)
         self.ensure_databases()
-        _say("migrating the metadata database, creating the admin user")
-        self.migrate_and_create_admin()
-        _say("starting airflow webserver, scheduler, worker, triggerer, the events source and the alert sinks")
+        _say(f"[{time.monotonic() - started:5.0f}s] migrating the metadata database, creating the admin user")
+        self.migrate()
+        # Before any Airflow service: FAB's first role/permission sync (here) and the webserver's
+        # or DAG processor's would otherwise race on the same new rows.
+        self.create_admin()
+        _say(f"[{time.monotonic() - started:5.0f}s] starting airflow webserver, scheduler, worker, triggerer")
         self.supervisorctl("start", "airflow:*", check=False)
         self.wait(timeout - (time.monotonic() - started))
         _say(f"healthy after {time.monotonic() - started:.0f}s")
@@ -333,18 +362,21 @@ class LocalStack:
     def worker_health(self) -> str:
         """Healthy only if a worker is subscribed to the default queue, not merely answering ping
         (a worker that lost its consumer still pings: apache/airflow#63580)."""
+        # Celery's control API in this process, not the `celery inspect` CLI: the CLI imports all
+        # of Airflow on every poll, CPU that start-up itself is short of on a small machine.
+        from celery import Celery
+
         queue = self.env.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE", "default")
-        result = subprocess.run(
-            [str(VENV_BIN / "celery"), "--app", "airflow.providers.celery.executors.celery_executor.app",
-             "inspect", "active_queues", "--timeout", "3", "--json"],
-            env=self.env, capture_output=True, text=True, timeout=60,
-        )
-        if result.returncode != 0:
-            return "no worker answered"
+        app = Celery(broker=self.env["AIRFLOW__CELERY__BROKER_URL"], set_as_current=False)
+        app.conf.broker_transport_options = {"max_retries": 0}  # a poll: fail fast, ask again later
         try:
-            replies = json.loads(result.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            return "unreadable inspect reply"
+            replies = app.control.inspect(timeout=1).active_queues() or {}
+        except Exception as exc:  # noqa: BLE001 - broker down or refusing us: "not yet"
+            return f"broker not answering ({type(exc).__name__})"
+        finally:
+            app.close()
+        if not replies:
+            return "no worker answered"
         for queues in replies.values():
             if any(q.get("name") == queue for q in queues):
                 return "healthy"
@@ -368,7 +400,7 @@ class LocalStack:
                 logs = "\n".join(f"--- last lines of {s} ({self.log_path(s)}) ---\n{self.tail(s)}" for s in culprits)
                 raise StackError(f"stack not healthy after {timeout:.0f}s: {line}\n{logs}\n"
                                  + self.supervisorctl("status", check=False).stdout)
-            time.sleep(2)
+            time.sleep(1)
 
     def status(self) -> int:
         if not self.supervisor_running():

@@ -60,6 +60,36 @@ def test_own_process_pss_is_positive() -> None:
     assert Path("/proc/self/smaps_rollup").exists()
 
 
+def test_cpu_seconds_count_reaped_children_once() -> None:
+    import os
+    import subprocess
+
+    from bench.stack import _cpu_seconds
+
+    me = os.getpid()
+    before = _cpu_seconds([me])
+    # A child that burns CPU and is reaped: its time must show up in the tree's total,
+    # and only in the tree's (the process alone, -pid, leaves it out).
+    subprocess.run(["python3", "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+    assert _cpu_seconds([me]) - before > 0.05
+    assert _cpu_seconds([-me]) < _cpu_seconds([me])
+
+
+def test_parent_pid_of_a_child_is_us() -> None:
+    import os
+    import subprocess
+
+    from bench.stack import _parent_pid
+
+    child = subprocess.Popen(["sleep", "5"])
+    try:
+        assert _parent_pid(child.pid) == os.getpid()
+    finally:
+        child.kill()
+        child.wait()
+    assert _parent_pid(2**22 + 12345) is None
+
+
 def test_report_renders_every_section() -> None:
     result = {
         "mode": "quick", "runtime": "local", "started_at": "now", "machine": {"cores": 2}, "note": "shared",
@@ -70,13 +100,14 @@ def test_report_renders_every_section() -> None:
         "stack": {"runtime": "local",
                   "scheduling": {"tuned": {"chain_gap_p50_s": 0.4, "fanout_tasks_per_s": 2.0}},
                   "startup": {"tuned": {"cold_s": 20.0}},
-                  "footprints": {"tuned": {"components": {"postgres": {"pss_mib": 50.0, "processes": 8}},
-                                           "total_mib": 50.0, "idle_after_s": 5}}},
+                  "footprints": {"tuned": {"components": {"postgres": {"pss_mib": 50.0, "processes": 8,
+                                                                        "idle_cpu_pct": 1.5}},
+                                           "total_mib": 50.0, "idle_cpu_pct_total": 1.5, "idle_after_s": 5}}},
         "targets": [stats.target("gap", 0.4, "<=", 0.5, " s")],
         "errors": ["stack: boom"],
         "duration_s": 12.0,
     }
     text = report.render(result)
     for expected in ("Bulk load, 1,000 events", "airkit upsert (new keys)", "0.50", "Scheduling", "cold s",
-                     "postgres", "4,096", "met", "ERROR stack: boom", "note: shared"):
+                     "postgres", "1.50", "CPU %", "4,096", "met", "ERROR stack: boom", "note: shared"):
         assert expected in text
