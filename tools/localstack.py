@@ -35,6 +35,14 @@ SERVICES = ("postgres", "redis", "events-api", *SINK_PROGRAMS, *AIRFLOW_PROGRAMS
 INDEPENDENT_SERVICES = ("events-api", *SINK_PROGRAMS)
 
 
+def migration_stamp(revision: str | None) -> str:
+    """What `migrate` records after migrating: a later start may skip the CLI only when the
+    installed Airflow and the database's revision both still match it."""
+    from importlib.metadata import version
+
+    return f"airflow {version('apache-airflow')} revision {revision}"
+
+
 class StackError(RuntimeError):
     """A failure with a message meant for the person who ran `make up`."""
 
@@ -251,29 +259,27 @@ class LocalStack:
                     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
         conn.close()
 
+    def _schema_revision(self) -> str | None:
+        """The metadata database's Alembic revision; None before the first migration."""
+        with self._pg_connect(self.values["POSTGRES_DB"]) as conn, conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL")
+            row = None
+            if cur.fetchone()[0]:
+                cur.execute("SELECT version_num FROM alembic_version")
+                row = cur.fetchone()
+        conn.close()
+        return row[0] if row else None
+
     def migrate(self) -> None:
         """`airflow db migrate`, skipped when this Airflow version already migrated this database
         (the CLI costs several CPU-seconds of a warm start even when there is nothing to do)."""
-        from importlib.metadata import version
-
         marker = self.state_dir / "airflow" / "migrated"
-        with self._pg_connect(self.values["POSTGRES_DB"]) as conn, conn.cursor() as cur:
-            cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL")
-            (has_schema,) = cur.fetchone()
-            revision = None
-            if has_schema:
-                cur.execute("SELECT version_num FROM alembic_version")
-                revision = (cur.fetchone() or [None])[0]
-        conn.close()
-        stamp = f"airflow {version('apache-airflow')} revision {revision}"
-        if revision and marker.exists() and marker.read_text().strip() == stamp:
+        done = marker.read_text().strip() if marker.exists() else None
+        revision = self._schema_revision()
+        if revision and done == migration_stamp(revision):
             return
         self.airflow("db", "migrate", log=self.log_path("airflow-init"))
-        with self._pg_connect(self.values["POSTGRES_DB"]) as conn, conn.cursor() as cur:
-            cur.execute("SELECT version_num FROM alembic_version")
-            (revision,) = cur.fetchone()
-        conn.close()
-        marker.write_text(f"airflow {version('apache-airflow')} revision {revision}\n")
+        marker.write_text(migration_stamp(self._schema_revision()) + "\n")
 
     def create_admin(self) -> None:
         user = self.values["_AIRFLOW_WWW_USER_USERNAME"]
