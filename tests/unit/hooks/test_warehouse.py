@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,30 @@ def test_copy_round_trips_awkward_values_and_nulls(pg_conn) -> None:
         copy_rows(cur, "t", ["n", "s", "d", "ts", "x", "b"], rows)
         cur.execute("SELECT n, s, d, ts, x, b FROM t ORDER BY n")
         assert cur.fetchall() == rows
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+class Label(str):
+    pass
+
+
+def test_copy_takes_exact_types_fast_and_everything_else_the_general_way(pg_conn) -> None:
+    # The fast path dispatches on exact types; bool (an int), IntEnum and str subclasses must
+    # still come out as Postgres reads them, not as their int/str parents would.
+    seoul = dt.timezone(dt.timedelta(hours=9))
+    rows = [
+        (1, 2**62, 0.1, dt.datetime(2024, 1, 1, 9, 30, tzinfo=seoul), False, Level.HIGH, Label("a\tb")),
+        (2, -5, 1e-300, dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=dt.timezone.utc), True, 0, "x"),
+    ]
+    with pg_conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id int, big bigint, f double precision, ts timestamptz, b boolean,"
+                    " lvl int, s text)")
+        copy_rows(cur, "t", ["id", "big", "f", "ts", "b", "lvl", "s"], rows)
+        cur.execute("SELECT id, big, f, ts, b, lvl, s FROM t ORDER BY id")
+        assert cur.fetchall() == [tuple(int(v) if isinstance(v, Level) else v for v in r) for r in rows]
 
 
 def test_default_connection_and_transaction(pg_schema) -> None:
