@@ -140,7 +140,7 @@ test-unit: install ## Unit tests (DAG integrity, package, operators against a th
 
 .PHONY: test-integration
 test-integration: install runtime ## Integration suite against an isolated stack (or AIRKIT_STACK=running)
-	$(VENV)/bin/python -m pytest tests/integration $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest tests/integration --durations=10 $(PYTEST_ARGS)
 
 # >>> compose runtime
 ##@ Docker Compose runtime
