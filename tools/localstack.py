@@ -33,6 +33,9 @@ SINK_PROGRAMS = ("mailsink", "sentrysink")
 SERVICES = ("postgres", "redis", "events-api", *SINK_PROGRAMS, *AIRFLOW_PROGRAMS)
 # Members of the airflow group that need no metadata database: started as early as the data.
 INDEPENDENT_SERVICES = ("events-api", *SINK_PROGRAMS)
+# Need the migrated schema but never touch FAB's users, roles or permissions: they start while
+# the admin user is created, on the core that single-threaded CLI leaves idle.
+SCHEMA_ONLY_SERVICES = ("airflow-worker", "airflow-triggerer")
 
 
 def migration_stamp(revision: str | None) -> str:
@@ -134,14 +137,19 @@ class LocalStack:
             return f"(no log at {path})"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
+    def _supervisorctl_argv(self, *args: str) -> list[str]:
+        return [str(VENV_BIN / "supervisorctl"), "-c", str(SUPERVISOR_CONF), *args]
+
     def supervisorctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [str(VENV_BIN / "supervisorctl"), "-c", str(SUPERVISOR_CONF), *args],
-            env=self.env, capture_output=True, text=True,
-        )
+        result = subprocess.run(self._supervisorctl_argv(*args), env=self.env, capture_output=True, text=True)
         if check and result.returncode not in (0,):
             raise StackError(f"supervisorctl {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result
+
+    def _start_in_background(self, *programs: str) -> subprocess.Popen:
+        # Already-started programs answer "already started"; the health wait judges the outcome.
+        return subprocess.Popen(self._supervisorctl_argv("start", *programs), env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def supervisor_running(self) -> bool:
         sock = self.state_dir / "run" / "supervisor.sock"
@@ -305,16 +313,26 @@ class LocalStack:
                 raise StackError(f"supervisord did not start:\n{result.stdout}{result.stderr}")
             self._poll(self.supervisor_running, 20, "supervisord socket")
         _say("starting postgres, redis, the events source and the alert sinks")
+        # `supervisorctl start` blocks for each named program's startsecs, one after another
+        # (~10 s here). Readiness is polled below instead (Postgres by ensure_databases, the rest
+        # by the health wait), so the starts run in the background and are reaped at the end.
         # The events source and the sinks do not need Airflow's schema: they start with the data.
-        self.supervisorctl("start", "data:*", *(f"airflow:{s}" for s in INDEPENDENT_SERVICES), check=False)
-        self.ensure_databases()
-        _say(f"[{time.monotonic() - started:5.0f}s] migrating the metadata database, creating the admin user")
-        self.migrate()
-        # Before any Airflow service: FAB's first role/permission sync (here) and the webserver's
-        # or DAG processor's would otherwise race on the same new rows.
-        self.create_admin()
-        _say(f"[{time.monotonic() - started:5.0f}s] starting airflow webserver, scheduler, worker, triggerer")
-        self.supervisorctl("start", "airflow:*", check=False)
+        starting = [self._start_in_background("data:*", *(f"airflow:{s}" for s in INDEPENDENT_SERVICES))]
+        try:
+            self.ensure_databases()
+            _say(f"[{time.monotonic() - started:5.0f}s] migrating the metadata database")
+            self.migrate()
+            _say(f"[{time.monotonic() - started:5.0f}s] starting airflow worker and triggerer, creating the admin user")
+            # On the core the single-threaded CLI below leaves idle.
+            starting.append(self._start_in_background(*(f"airflow:{s}" for s in SCHEMA_ONLY_SERVICES)))
+            # Before the webserver and the scheduler: FAB's first role/permission sync (here) and
+            # theirs (the DAG processor syncs DAG permissions) would otherwise race on the same rows.
+            self.create_admin()
+            _say(f"[{time.monotonic() - started:5.0f}s] starting airflow webserver and scheduler")
+            self.supervisorctl("start", "airflow:*", check=False)
+        finally:
+            for proc in starting:
+                proc.wait()
         self.wait(timeout - (time.monotonic() - started))
         _say(f"healthy after {time.monotonic() - started:.0f}s")
 
