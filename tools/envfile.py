@@ -36,8 +36,13 @@ def parse(path: str | os.PathLike) -> dict[str, str]:
 def new_secret(key: str) -> str:
     if key.endswith("FERNET_KEY"):
         return base64.urlsafe_b64encode(os.urandom(32)).decode()
-    # URL-safe so it can sit inside connection URIs without escaping.
-    return secrets.token_urlsafe(24)
+    # URL-safe so it can sit inside connection URIs without escaping, and never with a leading
+    # "-": a command line (`airflow users create --password X`, `redis-server --requirepass X`)
+    # would take it for an option, and 1 fresh .env in 64 would fail to start.
+    while True:
+        secret = secrets.token_urlsafe(24)
+        if not secret.startswith("-"):
+            return secret
 
 
 def render(example: str, overrides: dict[str, str] | None = None) -> str:

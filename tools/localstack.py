@@ -50,6 +50,15 @@ class StackError(RuntimeError):
     """A failure with a message meant for the person who ran `make up`."""
 
 
+def admin_create_args(values: dict[str, str]) -> list[str]:
+    """`airflow users create` for the .env admin. Every value as --option=value: a separate
+    argument that starts with "-" (a password may) would be parsed as an option."""
+    user = values["_AIRFLOW_WWW_USER_USERNAME"]
+    return ["users", "create", "--role=Admin", f"--username={user}",
+            f"--password={values['_AIRFLOW_WWW_USER_PASSWORD']}", f"--email={user}@localhost",
+            "--firstname=Platform", "--lastname=Admin"]
+
+
 def _loopback(bind_address: str) -> str:
     return "127.0.0.1" if bind_address in ("0.0.0.0", "::", "") else bind_address
 
@@ -296,10 +305,7 @@ class LocalStack:
             exists = cur.fetchone() is not None
         conn.close()
         if not exists:
-            self.airflow("users", "create", "--role", "Admin", "--username", user,
-                         "--password", self.values["_AIRFLOW_WWW_USER_PASSWORD"],
-                         "--email", f"{user}@localhost", "--firstname", "Platform", "--lastname", "Admin",
-                         log=self.log_path("airflow-init"))
+            self.airflow(*admin_create_args(self.values), log=self.log_path("airflow-init"))
 
     # --- lifecycle -----------------------------------------------------------------------
     def up(self, timeout: float) -> None:
