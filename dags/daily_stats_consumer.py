@@ -18,13 +18,11 @@ and a failed producer run creates nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.datasets import Dataset
 from airflow.decorators import dag, task
 
-from airkit.notifiers import log_failure
+from airkit import dag_defaults, failure_callbacks
 
 DAILY_STATS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/daily_stats")
 
@@ -33,8 +31,8 @@ DAILY_STATS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/daily_
     schedule=[DAILY_STATS_DATASET],
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
-    on_failure_callback=log_failure,
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:events", "lesson:datasets"],
 )

@@ -27,13 +27,11 @@ not installed there, so they cannot use hooks or the Airflow context.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.decorators import dag, task
 
+from airkit import dag_defaults, failure_callbacks
 from airkit.isolation import isolated_python, wheelhouse
-from airkit.notifiers import log_failure
 
 # The version requirements/isolated.txt pins; the lock pins another one.
 ISOLATED_TABULATE = "tabulate==0.9.0"
@@ -43,8 +41,8 @@ ISOLATED_TABULATE = "tabulate==0.9.0"
     schedule=None,
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
-    on_failure_callback=log_failure,
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     # Callables, so the paths are looked up when a task renders on the worker.
     user_defined_macros={"isolated_python": isolated_python, "wheelhouse": wheelhouse},
     doc_md=__doc__,

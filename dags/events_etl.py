@@ -47,7 +47,8 @@ manually triggered run's data interval is the day *before* its logical date.
 Run it for a day: `airflow dags test events_etl 2024-01-03`, or trigger it with that
 logical date. Failures are logged (`airkit.notifiers.log_failure`) and sent to Sentry
 (`SentryNotifier`, a no-op without `SENTRY_DSN`): every retry as a warning, final task
-failures and failed runs as errors.
+failures and failed runs as errors. Like every DAG, it takes that, its owner and its retries
+from `airkit.dag_defaults()` and `airkit.failure_callbacks()`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from airflow.datasets import Dataset
 from airflow.decorators import dag, task
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
+from airkit import dag_defaults, failure_callbacks
 from airkit.events.schema import (
     DAILY_STATS_FIELDS,
     DAILY_STATS_KEY,
@@ -69,7 +71,6 @@ from airkit.events.schema import (
 )
 from airkit.hooks.warehouse import WarehouseHook
 from airkit.landing import data_dir
-from airkit.notifiers import SentryNotifier, log_failure
 from airkit.operators.http_to_file import HttpToFileOperator
 from airkit.operators.upsert import PostgresUpsertOperator
 
@@ -81,19 +82,6 @@ EVENTS_API_CONN_ID = "events_api"
 EVENTS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/events")
 DAILY_STATS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/daily_stats")
 
-default_args = {
-    "owner": "data-platform",
-    # Transient faults (a 500, a timeout) usually clear within seconds. 10 s keeps the
-    # integration tests and demos quick; a production DAG would wait minutes, usually with
-    # retry_exponential_backoff=True, so an outage of the source is not hammered.
-    "retries": 2,
-    "retry_delay": timedelta(seconds=10),
-    # A hung task must fail (and alert) rather than hold a worker slot forever.
-    "execution_timeout": timedelta(minutes=10),
-    "on_failure_callback": [log_failure, SentryNotifier()],
-    "on_retry_callback": SentryNotifier(),
-}
-
 
 @dag(
     schedule="@daily",
@@ -104,8 +92,9 @@ default_args = {
     # that a backfill takes every worker slot of the small reference machine.
     max_active_runs=3,
     dagrun_timeout=timedelta(hours=1),
-    default_args=default_args,
-    on_failure_callback=[log_failure, SentryNotifier()],
+    # A hung task must fail (and alert) rather than hold a worker slot forever.
+    default_args=dag_defaults(execution_timeout=timedelta(minutes=10)),
+    on_failure_callback=failure_callbacks(),
     template_searchpath=[SQL_DIR],
     # A callable, so AIRKIT_DATA_DIR is read when a task renders its templates on the
     # worker, not when the file is parsed.

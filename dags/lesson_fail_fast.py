@@ -10,8 +10,8 @@ A task has three honest outcomes, and each has its exception:
 | nothing to do (no events that day) | `AirflowSkipException` | **skipped**, downstream decides |
 
 Never `except Exception: pass` or `return None` on bad input: the run turns green, the
-warehouse quietly misses a day, and nobody is told. A failed task alerts (here through
-`on_failure_callback=SentryNotifier()`), shows red in the UI and can be fixed and cleared.
+warehouse quietly misses a day, and nobody is told. A failed task alerts (to the log and
+Sentry, through `airkit.dag_defaults()`), shows red in the UI and can be fixed and cleared.
 
 ```
 extract_events ─┬─> summarize (all_success) ──> publish (all_success)
@@ -36,31 +36,21 @@ Try it: arm a fault on the events API for a day (`POST /faults?fault=wrong_types
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.decorators import dag, task
 from airflow.utils.trigger_rule import TriggerRule
 
-from airkit.notifiers import SentryNotifier, log_failure
+from airkit import dag_defaults, failure_callbacks
 
 EVENTS_API_CONN_ID = "events_api"
-
-default_args = {
-    "owner": "data-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=5),
-    "on_failure_callback": [log_failure, SentryNotifier()],
-    "on_retry_callback": SentryNotifier(),
-}
 
 
 @dag(
     schedule=None,
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    default_args=default_args,
-    on_failure_callback=SentryNotifier(),
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:training", "lesson:fail-fast", "lesson:trigger-rules"],
 )

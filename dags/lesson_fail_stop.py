@@ -38,15 +38,7 @@ from pathlib import Path
 import pendulum
 from airflow.decorators import dag, task
 
-from airkit.notifiers import SentryNotifier, log_failure
-
-default_args = {
-    "owner": "data-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=5),
-    "on_failure_callback": [log_failure, SentryNotifier()],
-    "on_retry_callback": SentryNotifier(),
-}
+from airkit import dag_defaults, failure_callbacks
 
 
 def _started_marker(run_id: str) -> Path:
@@ -61,8 +53,8 @@ def _started_marker(run_id: str) -> Path:
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     fail_stop=True,
-    default_args=default_args,
-    on_failure_callback=SentryNotifier(),
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:training", "lesson:fail-stop"],
 )

@@ -36,15 +36,8 @@ from datetime import timedelta
 import pendulum
 from airflow.decorators import dag, task
 
-from airkit.notifiers import SentryNotifier, log_failure, log_sla_miss
-
-default_args = {
-    "owner": "data-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=5),
-    "on_failure_callback": [log_failure, SentryNotifier()],
-    "on_retry_callback": SentryNotifier(),
-}
+from airkit import dag_defaults, failure_callbacks
+from airkit.notifiers import SentryNotifier, log_sla_miss
 
 
 @dag(
@@ -58,8 +51,8 @@ default_args = {
     is_paused_upon_creation=True,
     dagrun_timeout=timedelta(minutes=10),
     sla_miss_callback=[log_sla_miss, SentryNotifier()],
-    default_args=default_args,
-    on_failure_callback=SentryNotifier(),
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:training", "lesson:sla", "lesson:execution-timeout"],
 )

@@ -28,15 +28,13 @@ Trigger it for any day; every task's XCom shows that day.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.decorators import dag, task
 from airflow.operators.bash import BashOperator
 from airflow.operators.empty import EmptyOperator
 from airflow.operators.python import PythonOperator
 
-from airkit.notifiers import log_failure
+from airkit import dag_defaults, failure_callbacks
 from airkit.operators.landing_file import WriteLandingFileOperator
 
 
@@ -49,8 +47,8 @@ def describe_day(ds: str) -> str:
     schedule="@daily",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
-    on_failure_callback=log_failure,
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:training", "lesson:operators"],
 )

@@ -32,15 +32,15 @@ import pendulum
 from airflow.decorators import dag, task
 from airflow.sensors.filesystem import FileSensor
 
-from airkit.notifiers import log_failure
+from airkit import dag_defaults, failure_callbacks
 
 
 @dag(
     schedule="@daily",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
-    on_failure_callback=log_failure,
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:partners", "lesson:sensors"],
 )

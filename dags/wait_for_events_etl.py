@@ -34,7 +34,7 @@ from datetime import timedelta
 import pendulum
 from airflow.decorators import dag, task
 
-from airkit.notifiers import log_failure
+from airkit import dag_defaults, failure_callbacks
 from airkit.sensors.external_task import BoundedExternalTaskSensor
 
 UPSTREAM = {"external_dag_id": "events_etl", "external_task_id": "send_stats"}
@@ -44,8 +44,8 @@ UPSTREAM = {"external_dag_id": "events_etl", "external_task_id": "send_stats"}
     schedule="@daily",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
-    on_failure_callback=log_failure,
+    default_args=dag_defaults(),
+    on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
     tags=["team:data-platform", "domain:events", "lesson:sensors", "lesson:cross-dag-dependencies"],
 )
