@@ -7,8 +7,9 @@ names it succeeds, Airflow records a dataset event and creates a run of this DAG
 (run type `dataset_triggered`). No sensor polls, no clock guesses when the data is ready,
 and a failed producer run creates nothing.
 
-- The Dataset URI is the contract between the two DAGs; both spell it identically. Airflow
-  does not open it: it is a name, not a connection.
+- The Dataset URI is the contract between the two DAGs: both import it from
+  `airkit.datasets`, so it is spelled once. Airflow does not open it: it is a name, not a
+  connection.
 - Several events between two consumer runs are collapsed into one run; `triggering_dataset_events`
   lists them all. So the consumer reads which producer runs (and days) it covers from
   there, not from its own logical date (which is just the time the run was created).
@@ -19,16 +20,14 @@ and a failed producer run creates nothing.
 from __future__ import annotations
 
 import pendulum
-from airflow.datasets import Dataset
 from airflow.decorators import dag, task
 
 from airkit import dag_defaults, failure_callbacks
-
-DAILY_STATS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/daily_stats")
+from airkit.datasets import DAILY_STATS
 
 
 @dag(
-    schedule=[DAILY_STATS_DATASET],
+    schedule=[DAILY_STATS],
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     default_args=dag_defaults(),

@@ -57,11 +57,11 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.datasets import Dataset
 from airflow.decorators import dag, task
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
 from airkit import dag_defaults, failure_callbacks
+from airkit.datasets import DAILY_STATS, EVENTS
 from airkit.events.schema import (
     DAILY_STATS_FIELDS,
     DAILY_STATS_KEY,
@@ -77,10 +77,6 @@ from airkit.operators.upsert import PostgresUpsertOperator
 SQL_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "include", "sql"))
 WAREHOUSE_CONN_ID = "warehouse_default"
 EVENTS_API_CONN_ID = "events_api"
-
-# Dataset URIs name the data, not a live server: postgres://<host>/<database>/<schema>/<table>.
-EVENTS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/events")
-DAILY_STATS_DATASET = Dataset("postgres://warehouse:5432/warehouse/public/daily_stats")
 
 
 @dag(
@@ -130,13 +126,13 @@ def events_etl():
         order_by=EVENT_NEWEST_FIRST,
         partition_column="day",
         partition_value="{{ ds }}",
-        outlets=[EVENTS_DATASET],
+        outlets=[EVENTS],
     )
 
     @task(
         templates_dict={"events_query": "events_etl/select_day_events.sql"},
         templates_exts=[".sql"],
-        outlets=[DAILY_STATS_DATASET],
+        outlets=[DAILY_STATS],
     )
     def calculate_stats(ds: str | None = None, templates_dict: dict | None = None) -> int:
         """Per-user stats of the day from the warehouse, written as a partition overwrite."""
