@@ -36,10 +36,12 @@ class HttpToFileOperator(BaseOperator):
     The file is written atomically and overwritten on every run, so a rerun for the same
     day replaces the old file instead of appending to it.
 
+    :param http_conn_id: HTTP connection with the base URL. Required: a default would be one
+        particular source's connection, and a task that forgot to name its own would
+        silently fetch (and land) that source's data instead.
     :param endpoint: path relative to the connection's base URL, e.g. ``/events``. (templated)
     :param output_path: landing file to write. (templated)
     :param data: query parameters. (templated)
-    :param http_conn_id: HTTP connection with the base URL.
     :param timeout: seconds to wait for the reply; default: the connection's ``timeout``
         extra, else 30.
     :param max_bytes: largest reply accepted; a bigger one fails the task (it will not get
@@ -55,10 +57,10 @@ class HttpToFileOperator(BaseOperator):
     def __init__(
         self,
         *,
+        http_conn_id: str,
         endpoint: str,
         output_path: str,
         data: dict[str, Any] | None = None,
-        http_conn_id: str = "events_api",
         timeout: float | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         skip_empty: bool = False,

@@ -16,9 +16,11 @@ from airkit.operators.http_to_file import HttpToFileOperator
 DAY = {"start_date": "2024-01-03", "end_date": "2024-01-04"}
 
 
-def fetch(out: Path, timeout: float | None = 10, endpoint: str = "/events", **params) -> dict:
+def fetch(out: Path, timeout: float | None = 10, endpoint: str = "/events", conn_id: str = "events_api",
+          **params) -> dict:
     op = HttpToFileOperator(
-        task_id="fetch_events", endpoint=endpoint, data={**DAY, **params}, output_path=str(out), timeout=timeout
+        task_id="fetch_events", http_conn_id=conn_id, endpoint=endpoint, data={**DAY, **params},
+        output_path=str(out), timeout=timeout,
     )
     return op.execute(context={})
 
@@ -26,6 +28,21 @@ def fetch(out: Path, timeout: float | None = 10, endpoint: str = "/events", **pa
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     return tmp_path / "events" / "2024-01-03.json"
+
+
+def test_the_connection_must_be_named(out: Path) -> None:
+    # No default: a task that forgot it would otherwise fetch the demo source's data.
+    # Airflow's operator metaclass reports the missing argument before __init__ runs.
+    with pytest.raises(AirflowException, match="missing keyword argument 'http_conn_id'"):
+        HttpToFileOperator(task_id="fetch", endpoint="/events", output_path=str(out))
+
+
+def test_fetches_from_the_named_connection(events_api, events_server, monkeypatch: pytest.MonkeyPatch,
+                                           out: Path) -> None:
+    # Two sources: the demo one (events_api) has the day's events, the other one none.
+    monkeypatch.setenv("AIRFLOW_CONN_OTHER_SOURCE", events_server(fault="empty"))
+    assert fetch(out, conn_id="other_source")["records"] == 0
+    assert json.loads(out.read_text()) == []
 
 
 def test_writes_the_reply_to_the_landing_file(events_api, out: Path) -> None:
