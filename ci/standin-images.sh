@@ -8,7 +8,8 @@
 # (env vars, init-script folder, command line) that compose/docker-compose.yaml relies on.
 #
 # Steps (each skipped when its output already exists):
-#   1. debootstrap a minimal Debian bookworm root from the host's configured mirror -> tarball (cached)
+#   1. debootstrap a minimal Debian bookworm root from the configured mirror (DEBIAN_MIRROR or
+#      this machine's apt sources) -> tarball (cached)
 #   2. `docker import` it as airkit-standin/debian:bookworm
 #   3. `docker build` python / postgres / redis on top of it with Debian's own packages
 # Cache: $AIRKIT_CI_CACHE (default /var/cache/airkit-ci), keyed by a hash of every input, holding
@@ -19,10 +20,17 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${AIRKIT_CI_CACHE:-/var/cache/airkit-ci}
 SUITE=bookworm
-# The mirror the host's apt uses (debian.sources or sources.list); fall back to the public one.
+# The Debian mirror: $DEBIAN_MIRROR, else the one this machine's apt uses. No built-in default on
+# purpose: CI reaches only the mirror it is configured with, and a guessed one would fail later,
+# inside debootstrap, with a less helpful message.
 MIRROR=${DEBIAN_MIRROR:-$( (grep -hoE '^URIs: *http[^ ]*/debian\b' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}';
                             grep -hoE '^deb +http[^ ]*/debian\b' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'; true) | head -n1)}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+if [ -z "$MIRROR" ]; then
+  echo "standin-images: no Debian mirror configured. Set DEBIAN_MIRROR=<mirror URL ending in /debian>," \
+       "or configure apt: a 'URIs:' line in /etc/apt/sources.list.d/*.sources or a 'deb' line in" \
+       "/etc/apt/sources.list." >&2
+  exit 1
+fi
 PREFIX=${STANDIN_PREFIX:-airkit-standin}
 FORCE=0; [ "${1:-}" = "--force" ] && FORCE=1
 
