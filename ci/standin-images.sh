@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # TEST TOOLING -- builds LOCAL STAND-INS for the official images the compose runtime uses by default.
-# CI machines reach no image registry, so CI points the compose file at these instead:
+# CI machines reach no image registry, so CI (.ci/run) points the compose file at these instead:
 #   PYTHON_BASE_IMAGE=airkit-standin/python:3.11-bookworm   (for python:3.11-slim-bookworm)
 #   POSTGRES_IMAGE=airkit-standin/postgres:15                (for postgres:15-bookworm)
 #   REDIS_IMAGE=airkit-standin/redis:7                       (for redis:7.2-bookworm)
 # The product's defaults stay the official images; these only honour the same interface
 # (env vars, init-script folder, command line) that compose/docker-compose.yaml relies on.
 #
+# Usage: ci/standin-images.sh [--force]   build (or reload) the images; the last lines printed on
+#                                          stdout are the VAR=value settings above
+#        ci/standin-images.sh --print-env  only print those VAR=value lines (no Docker needed)
+#
+# The Debian mirror: $DEBIAN_MIRROR, else the one this machine's apt uses (URIs: in
+# /etc/apt/sources.list.d/*.sources, or a deb line in /etc/apt/sources.list). There is no built-in
+# default on purpose: CI reaches only the mirror it is configured with, and a guessed one would
+# fail later, inside debootstrap, with a less helpful message.
+#
 # Steps (each skipped when its output already exists):
-#   1. debootstrap a minimal Debian bookworm root from the configured mirror (DEBIAN_MIRROR or
-#      this machine's apt sources) -> tarball (cached)
+#   1. debootstrap a minimal Debian bookworm root from that mirror -> tarball (cached)
 #   2. `docker import` it as airkit-standin/debian:bookworm
 #   3. `docker build` python / postgres / redis on top of it with Debian's own packages
 # Cache: $AIRKIT_CI_CACHE (default /var/cache/airkit-ci), keyed by a hash of every input, holding
@@ -20,9 +28,20 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${AIRKIT_CI_CACHE:-/var/cache/airkit-ci}
 SUITE=bookworm
-# The Debian mirror: $DEBIAN_MIRROR, else the one this machine's apt uses. No built-in default on
-# purpose: CI reaches only the mirror it is configured with, and a guessed one would fail later,
-# inside debootstrap, with a less helpful message.
+PREFIX=${STANDIN_PREFIX:-airkit-standin}
+# What selects the stand-ins: compose/docker-compose.yaml reads these variables.
+print_env() {
+  printf '%s\n' "PYTHON_BASE_IMAGE=$PREFIX/python:3.11-bookworm" "POSTGRES_IMAGE=$PREFIX/postgres:15" \
+    "REDIS_IMAGE=$PREFIX/redis:7"
+}
+FORCE=0
+case "${1:-}" in
+  --print-env) print_env; exit 0 ;;
+  --force) FORCE=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--force | --print-env]" >&2; exit 2 ;;
+esac
+
 MIRROR=${DEBIAN_MIRROR:-$( (grep -hoE '^URIs: *http[^ ]*/debian\b' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}';
                             grep -hoE '^deb +http[^ ]*/debian\b' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'; true) | head -n1)}
 if [ -z "$MIRROR" ]; then
@@ -31,8 +50,6 @@ if [ -z "$MIRROR" ]; then
        "/etc/apt/sources.list." >&2
   exit 1
 fi
-PREFIX=${STANDIN_PREFIX:-airkit-standin}
-FORCE=0; [ "${1:-}" = "--force" ] && FORCE=1
 
 t0=$(date +%s)
 log() { printf '[standin-images +%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*" >&2; }
@@ -96,5 +113,5 @@ build_standin python   "$PREFIX/python:3.11-bookworm"
 build_standin postgres "$PREFIX/postgres:15"
 build_standin redis    "$PREFIX/redis:7"
 
-log "done. Use them with:"
-echo "  export PYTHON_BASE_IMAGE=$PREFIX/python:3.11-bookworm POSTGRES_IMAGE=$PREFIX/postgres:15 REDIS_IMAGE=$PREFIX/redis:7"
+log "done. Export these to use them (.ci/run does):"
+print_env
