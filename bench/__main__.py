@@ -23,10 +23,8 @@ os.environ.update({
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME}/bench.db",
     "AIRFLOW__LOGGING__BASE_LOG_FOLDER": f"{_HOME}/logs",
 })
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tools"))
 
-from bench import report, stats  # noqa: E402
+from bench import report, stats  # noqa: E402  (after the isolation above)
 
 
 def log(message: str) -> None:
@@ -71,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     failures: list[str] = []
     if "load" in sections:
-        from bench import load, pg
+        from airkit.testing.postgres import ThrowawayPostgres
+        from bench import load
 
         server = None
         try:
             dsn = args.pg_dsn
             if not dsn:
-                server = pg.ThrowawayPostgres()
+                server = ThrowawayPostgres()
                 dsn = server.start()
             result["load"] = load.run(dsn, sizes, log)
             result["load"]["database"] = "given by --pg-dsn" if args.pg_dsn else "throwaway PostgreSQL 15 (fsync off)"

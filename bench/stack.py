@@ -11,20 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import envfile
-from airflow_api import AirflowAPI
-
+from airkit.stack import open_stack, project, settings
+from airkit.stack.compose import ComposeProject
 from bench.stats import gaps, percentile, pss_kib, rate, ratio, target
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = project.root()
 BENCH_DAGS = Path(__file__).resolve().parent / "dags"
 WORK = REPO / ".state" / "bench"
 
@@ -43,25 +40,7 @@ AIRFLOW_DEFAULTS = {
     "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "10",
 }
 CONFIGS = ("tuned", "airflow-defaults")
-PORT_SETTINGS = (
-    "AIRFLOW_WEBSERVER_PORT", "AIRFLOW_SCHEDULER_HEALTH_PORT", "POSTGRES_PORT", "REDIS_PORT",
-    "EVENTS_API_PORT", "FLOWER_PORT", "SMTP_PORT", "SMTP_WEB_PORT",
-    "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
-)
 OFFICIAL_COMPOSE_MIB = 4096  # "at least 4GB of memory" in Airflow's docker-compose quick start
-
-
-def free_ports(count: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def config_overrides(config: str) -> dict[str, str]:
@@ -94,139 +73,56 @@ def process_tree_pss(pids: list[int]) -> tuple[int, int]:
     return total, len(seen)
 
 
-class BenchStack(ABC):
-    def __init__(self, config: str, workdir: Path):
-        self.config = config
-        self.workdir = workdir
-        if workdir.exists():
-            self._cleanup_leftovers()
-            shutil.rmtree(workdir, ignore_errors=True)
+class BenchStack:
+    """An isolated stack of one config, loading only bench/dags/ (the catalogue is not loaded)."""
+
+    def __init__(self, runtime: str, config: str, workdir: Path):
+        self.runtime, self.config, self.workdir = runtime, config, workdir
+        if (workdir / ".env").exists():
+            self._open().stop(remove_state=True)  # a previous bench run that died half-way
+        shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        overrides = dict(zip(PORT_SETTINGS, map(str, free_ports(len(PORT_SETTINGS)))))
-        overrides.update(config_overrides(config))
-        self.env_file = workdir / ".env"
-        envfile.generate(REPO / ".env.example", self.env_file, overrides)
-        self.values = envfile.parse(self.env_file)
-        host = self.values["BIND_ADDRESS"]
-        self.host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        self.api = AirflowAPI(f"http://{self.host}:{self.values['AIRFLOW_WEBSERVER_PORT']}",
-                              (self.values["_AIRFLOW_WWW_USER_USERNAME"], self.values["_AIRFLOW_WWW_USER_PASSWORD"]))
+        settings.isolated_env_file(project.env_example(), workdir / ".env", config_overrides(config))
+        self.stack = self._open()
+        self.api = self.stack.api
 
-    def _cleanup_leftovers(self) -> None:
-        """A previous bench run that died half-way: bring its stack down before reusing the dir."""
+    def _open(self):
+        if self.runtime == "local":
+            return open_stack("local", self.workdir / ".env", state_dir=self.workdir / "state", dags_dir=BENCH_DAGS)
+        compose = ComposeProject(name=f"airkit-bench-{self.config}", logs_dir=self.workdir / "logs")
+        return open_stack("compose", self.workdir / ".env", compose_project=compose, dags_dir=BENCH_DAGS)
 
-    @abstractmethod
-    def start(self) -> None: ...
+    def start(self) -> None:
+        self.stack.start(float(os.environ.get("UP_TIMEOUT") or 900))
 
-    @abstractmethod
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        self.stack.stop()
 
-    @abstractmethod
-    def destroy(self) -> None: ...
-
-    @abstractmethod
-    def components(self) -> dict[str, list[int]]:
-        """Component name -> host pids of its top process(es)."""
+    def destroy(self) -> None:
+        self.stack.stop(remove_state=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def metadata_db(self):
         import psycopg2
 
-        return psycopg2.connect(host=self.host, port=self.values["POSTGRES_PORT"], dbname=self.values["POSTGRES_DB"],
-                                user=self.values["POSTGRES_USER"], password=self.values["POSTGRES_PASSWORD"],
-                                connect_timeout=10)
-
-
-class LocalBenchStack(BenchStack):
-    runtime = "local"
-
-    def __init__(self, config: str, workdir: Path):
-        super().__init__(config, workdir)
-        import localstack
-
-        self.local = localstack.LocalStack(self.env_file, workdir / "state")
-        # stack_env() points every runtime at dags/; the bench stacks load only bench/dags/.
-        self.local.env["AIRFLOW__CORE__DAGS_FOLDER"] = str(BENCH_DAGS)
-
-    def _cleanup_leftovers(self) -> None:
-        import localstack
-
-        if (self.workdir / ".env").exists():
-            try:
-                localstack.LocalStack(self.workdir / ".env", self.workdir / "state").down()
-            except Exception:  # noqa: BLE001 - best effort on a dead run's remains
-                pass
-
-    def start(self) -> None:
-        self.local.up(timeout=float(os.environ.get("UP_TIMEOUT", 600)))
-
-    def stop(self) -> None:
-        self.local.down()
-
-    def destroy(self) -> None:
-        self.local.reset()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        return psycopg2.connect(self.stack.endpoints.metadata_dsn)
 
     def components(self) -> dict[str, list[int]]:
-        import re
+        """Component name -> host pids of its top process(es); a negative pid counts that process
+        alone, not its tree."""
+        return self._local_components() if self.runtime == "local" else self._compose_components()
 
-        out: dict[str, list[int]] = {}
-        # "airflow:airflow-worker   RUNNING   pid 1234, uptime 0:01:02"
-        for line in self.local.supervisorctl("status", check=False).stdout.splitlines():
-            match = re.match(r"^\S*?:?([\w-]+)\s+RUNNING\s+pid (\d+)", line)
-            if match:
-                out[match.group(1)] = [int(match.group(2))]
-        sup = self.local.supervisorctl("pid", check=False).stdout.strip()
+    def _local_components(self) -> dict[str, list[int]]:
+        out = {name: [pid] for name, pid in self.stack.pids().items()}
+        sup = self.stack.supervisorctl("pid", check=False).stdout.strip()
         if sup.isdigit():
             # supervisord's own process only; its children are counted under their programs.
             out["supervisord"] = [-int(sup)]
         return out
 
-
-class ComposeBenchStack(BenchStack):
-    runtime = "compose"
-
-    def __init__(self, config: str, workdir: Path):
-        super().__init__(config, workdir)
-        proj = workdir / "proj"
-        keep_out = shutil.ignore_patterns("__pycache__", "*.egg-info")
-        shutil.copytree(BENCH_DAGS, proj / "dags", ignore=keep_out)
-        shutil.copytree(REPO / "include", proj / "include")
-        shutil.copytree(REPO / "src", proj / "src", ignore=keep_out)  # mounted over the image's package
-        logs = workdir / "logs"
-        logs.mkdir()
-        logs.chmod(0o777)  # written by the containers' AIRFLOW_UID
-        self.env = {**os.environ, "COMPOSE_PROJECT": f"airkit-bench-{config}", "ENV_FILE": str(self.env_file),
-                    "AIRKIT_PROJ_DIR": str(proj), "AIRKIT_LOGS_DIR": str(logs), "AIRKIT_DC_QUIET": "1"}
-
-    def _dc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        env = getattr(self, "env", None) or {**os.environ, "COMPOSE_PROJECT": f"airkit-bench-{self.config}",
-                                             "ENV_FILE": str(self.workdir / ".env"), "AIRKIT_DC_QUIET": "1"}
-        result = subprocess.run([str(REPO / "compose" / "bin" / "dc"), *args], env=env, capture_output=True,
-                                text=True, timeout=900)
-        if check and result.returncode != 0:
-            raise RuntimeError(f"dc {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
-        return result
-
-    def _cleanup_leftovers(self) -> None:
-        if (self.workdir / ".env").exists():
-            self._dc("down", "--volumes", "--remove-orphans", check=False)
-
-    def start(self) -> None:
-        result = subprocess.run([str(REPO / "compose" / "bin" / "up")], env=self.env, capture_output=True,
-                                text=True, timeout=1200)
-        if result.returncode != 0:
-            raise RuntimeError(f"compose up failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-
-    def stop(self) -> None:
-        self._dc("down", "--remove-orphans")
-
-    def destroy(self) -> None:
-        self._dc("down", "--volumes", "--remove-orphans", check=False)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def components(self) -> dict[str, list[int]]:
+    def _compose_components(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        for cid in self._dc("ps", "-q").stdout.split():
+        for cid in self.stack.compose("ps", "-q").stdout.split():
             info = subprocess.run(["docker", "inspect", "-f", '{{index .Config.Labels "com.docker.compose.service"}} '
                                    "{{.State.Pid}}", cid], capture_output=True, text=True)
             service, _, pid = info.stdout.strip().partition(" ")
@@ -249,8 +145,7 @@ def _parent_pid(pid: int) -> int | None:
 
 
 def make_stack(runtime: str, config: str) -> BenchStack:
-    cls = {"local": LocalBenchStack, "compose": ComposeBenchStack}[runtime]
-    return cls(config, WORK / f"{runtime}-{config}")
+    return BenchStack(runtime, config, WORK / f"{runtime}-{config}")
 
 
 def _cpu_seconds(pids: list[int]) -> float:

@@ -1,4 +1,4 @@
-"""Process-wide test isolation and a real PostgreSQL for unit tests.
+"""Process-wide test isolation, and schemas of a real PostgreSQL for unit tests.
 
 Airflow reads AIRFLOW_HOME and its config when it is first imported, so the isolation
 below happens at conftest import, before any test module imports Airflow. Every pytest
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -45,82 +43,12 @@ for _name in ("AIRFLOW_CONN_WAREHOUSE_DEFAULT", "AIRFLOW_CONN_EVENTS_API", "AIRK
               "ALERT_EMAIL_TO", "SENTRY_DSN"):
     os.environ.pop(_name, None)
 
-PG_BIN = Path(os.environ.get("AIRKIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
-PG_PACKAGE_HINT = "install the apt package 'postgresql-15' (make deps), or set AIRKIT_TEST_PG_DSN"
-
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _ThrowawayPostgres:
-    """A PostgreSQL 15 cluster in a temp dir, listening on 127.0.0.1:<free port>, trust auth."""
-
-    def __init__(self) -> None:
-        missing = [b for b in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / b).is_file()]
-        if missing:
-            pytest.fail(f"PostgreSQL binaries {missing} not found in {PG_BIN}: {PG_PACKAGE_HINT}", pytrace=False)
-        self.root = Path(tempfile.mkdtemp(prefix="airkit-test-pg-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        # initdb and postgres refuse to run as root: run them as the 'postgres' system user.
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            shutil.chown(self.root, user="postgres", group="postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-
-    def _run(self, *args: str) -> None:
-        cmd = [*self.as_user, *args]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if result.returncode != 0:
-            log = self.root / "postgres.log"
-            tail = log.read_text()[-2000:] if log.exists() else ""
-            pytest.fail(
-                f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{tail}",
-                pytrace=False,
-            )
-
-    def start(self) -> str:
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            # Durability is pointless for a throwaway cluster and costs seconds.
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "postgres.log"),
-            "-o", options, "-w", "-t", "60", "start",
-        )
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def stop(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            subprocess.run(
-                [*self.as_user, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
-                capture_output=True,
-                timeout=60,
-            )
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def pg_dsn() -> Iterator[str]:
-    """libpq URI of a real PostgreSQL: ``$AIRKIT_TEST_PG_DSN``, else a throwaway cluster."""
-    dsn = os.environ.get("AIRKIT_TEST_PG_DSN")
-    if dsn:
-        yield dsn
-        return
-    server = _ThrowawayPostgres()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+# pg_dsn (a real, throwaway PostgreSQL) comes from the airkit pytest plugin (airkit.testing.plugin).
 
 
 @pytest.fixture

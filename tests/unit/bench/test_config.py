@@ -21,7 +21,7 @@ def test_airflow_defaults_match_airflow_itself() -> None:
 
 
 def test_every_benchmarked_knob_is_explained_in_env_example() -> None:
-    import envfile
+    from airkit.stack import envfile
 
     tuned = envfile.parse(REPO / ".env.example")
     text = (REPO / ".env.example").read_text()

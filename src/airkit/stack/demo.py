@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make demo`: run events_etl for a fixed sample week on the running stack and show what landed.
+"""`make demo` (`python -m airkit.stack.demo`): run events_etl for a fixed sample week on the running stack and show what landed.
 
 The first thing to do after `make up`: seven daily runs go through the REST API exactly as the
 scheduler would run them, then the warehouse is read back — rows per day, and how the messy
@@ -10,26 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from pathlib import Path
 
-import psycopg2
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import envfile  # noqa: E402
-from airflow_api import AirflowAPI  # noqa: E402
-
-from airkit.events.generator import feed_summary  # noqa: E402
+from airkit.events.generator import feed_summary
+from airkit.stack import StackError, open_stack
 
 DAG_ID = "events_etl"
 SAMPLE_WEEK = [(dt.date(2024, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(7)]
 
 
 def main() -> int:
-    env_file = Path(os.environ.get("ENV_FILE", ".env"))
-    values = envfile.parse(env_file)
-    host = "127.0.0.1" if values["BIND_ADDRESS"] in ("0.0.0.0", "::") else values["BIND_ADDRESS"]
-    api = AirflowAPI(f"http://{host}:{values['AIRFLOW_WEBSERVER_PORT']}",
-                     (values["_AIRFLOW_WWW_USER_USERNAME"], values["_AIRFLOW_WWW_USER_PASSWORD"]))
+    try:
+        stack = open_stack(os.environ.get("RUNTIME") or "local", os.environ.get("ENV_FILE") or ".env")
+    except StackError as exc:
+        print(f"demo: ERROR: {exc}", file=sys.stderr)
+        return 1
+    api = stack.api
     print(f"==> running {DAG_ID} for {SAMPLE_WEEK[0]} .. {SAMPLE_WEEK[-1]} (max_active_runs bounds parallelism)")
     runs = {day: f"demo__{day}" for day in SAMPLE_WEEK}
     for day, run_id in runs.items():
@@ -43,17 +38,16 @@ def main() -> int:
     for run_id in failed:
         print(api.report(DAG_ID, run_id))
 
-    conn = psycopg2.connect(host=host, port=values["POSTGRES_PORT"], dbname=values["WAREHOUSE_DB"],
-                            user=values["POSTGRES_USER"], password=values["POSTGRES_PASSWORD"])
+    conn = stack.warehouse()
     with conn, conn.cursor() as cur:
         cur.execute(
             "SELECT day, count(*) AS events, count(DISTINCT user_id) AS users, sum(amount) AS amount,"
             " count(*) FILTER (WHERE version > 1) AS corrected"
             " FROM events WHERE day = ANY(%s::date[]) GROUP BY day ORDER BY day", (SAMPLE_WEEK,))
-        rows = cur.fetchall()
+        rows = [tuple(r.values()) for r in cur.fetchall()]
         cur.execute("SELECT day, user_id, event_count, total_amount FROM daily_stats"
                     " WHERE day = %s ORDER BY total_amount DESC LIMIT 5", (SAMPLE_WEEK[0],))
-        top = cur.fetchall()
+        top = [tuple(r.values()) for r in cur.fetchall()]
     conn.close()
 
     print("\n==> warehouse.events, per day (the feed had duplicates and late corrections)")

@@ -1,6 +1,7 @@
 """A small client for the Airflow 2 stable REST API, with bounded waits and failure reports."""
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 import requests
@@ -108,3 +109,39 @@ class AirflowAPI:
 
     def import_errors(self) -> list[dict]:
         return self.call("GET", "/importErrors")["import_errors"]
+
+    def runs_on(self, logical_date: str) -> int:
+        """How many DAG runs (of any DAG) the stack has for this logical date (YYYY-MM-DD)."""
+        stamp = f"{logical_date}T00:00:00+00:00"
+        body = self.call("GET", "/dags/~/dagRuns", params={"execution_date_gte": stamp,
+                                                            "execution_date_lte": stamp, "limit": 1})
+        return body["total_entries"]
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        """A task's XCom as a Python value (the REST API returns it as its string form)."""
+        entry = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
+        try:
+            return ast.literal_eval(entry["value"])
+        except (ValueError, SyntaxError):
+            return entry["value"]
+
+    def wait_for_parsed(self, dag_id: str, filename: str, timeout: float = 180) -> dict:
+        """Until the DAG processor has parsed `filename` and the DAG is active; an import error
+        of that file raises at once with the parser's message."""
+        def state() -> dict | None:
+            for error in self.import_errors():
+                if error["filename"].endswith("/" + filename):
+                    raise RunFailed(f"{filename} does not import:\n{error['stack_trace']}")
+            response = self.request("GET", f"/dags/{dag_id}")
+            return response.json() if response.status_code == 200 and response.json().get("is_active") else None
+
+        try:
+            return Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(2), retry=retry_if_result(
+                lambda dag: dag is None), retry_error_callback=lambda _: None)(state) or self._not_parsed(
+                    dag_id, filename, timeout)
+        except requests.ConnectionError as exc:
+            raise AssertionError(f"the API did not answer while waiting for {dag_id}: {exc}") from None
+
+    def _not_parsed(self, dag_id: str, filename: str, timeout: float) -> dict:
+        raise AssertionError(f"{filename} parsed no active DAG {dag_id!r} within {timeout:.0f}s "
+                             "(is the dag_id the file name?)")

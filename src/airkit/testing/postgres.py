@@ -1,37 +1,34 @@
-"""A throwaway PostgreSQL 15 for the load benchmark (like tests/conftest.py's, without pytest)."""
+"""A throwaway PostgreSQL 15 cluster: initdb in a temp dir, 127.0.0.1:<free port>, trust auth.
 
+For unit tests (the plugin's `pg_dsn` fixture) and the load benchmark. Durability is off
+(fsync, full_page_writes, synchronous_commit): a throwaway cluster loses nothing by it, and on a
+shared disk the fsyncs would cost seconds and add noise to benchmark ratios.
+"""
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from airkit.stack.ports import free_port
 
 PG_BIN = Path(os.environ.get("AIRKIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
 class ThrowawayPostgres:
-    """initdb in a temp dir, 127.0.0.1:<free port>, trust auth; removed by stop().
-
-    Server settings are PostgreSQL's defaults except durability (fsync, full_page_writes,
-    synchronous_commit off): every method is measured on the same server, and on a shared
-    disk the fsyncs would only add noise to the ratios.
-    """
-
     def __init__(self) -> None:
         missing = [b for b in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / b).is_file()]
         if missing:
-            raise RuntimeError(f"PostgreSQL binaries {missing} not in {PG_BIN}: `sudo make deps`, "
-                               "or give a database with --pg-dsn / BENCH_PG_DSN")
-        self.root = Path(tempfile.mkdtemp(prefix="airkit-bench-pg-"))
+            raise RuntimeError(f"PostgreSQL binaries {missing} not in {PG_BIN}: install the Debian package "
+                               "postgresql-15 (`sudo make deps`), or name a database (AIRKIT_TEST_PG_DSN)")
+        self.root = Path(tempfile.mkdtemp(prefix="airkit-pg-"))
         self.data = self.root / "data"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
+        # initdb and postgres refuse to run as root: run them as the 'postgres' system user.
         self.as_user: list[str] = []
-        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+        if os.geteuid() == 0:
             shutil.chown(self.root, user="postgres", group="postgres")
             self.as_user = ["runuser", "-u", "postgres", "--"]
 
@@ -40,9 +37,10 @@ class ThrowawayPostgres:
         if result.returncode != 0:
             log = self.root / "postgres.log"
             tail = log.read_text()[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{' '.join(args)} failed: {result.stdout}{result.stderr}{tail}")
+            raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}{tail}")
 
     def start(self) -> str:
+        """Start it; returns its libpq URI."""
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
@@ -52,6 +50,6 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run([*self.as_user, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
-                           capture_output=True, timeout=120)
+            subprocess.run([*self.as_user, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
+                            "stop"], capture_output=True, timeout=120)
         shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,145 @@
+"""The Stack interface: one live Airflow stack, whichever runtime runs it.
+
+`make`, `make demo`, the pytest plugin and `make bench` use only this interface. Clients reach
+a stack the way a person on this machine does: the REST API, the warehouse over TCP, the
+Airflow CLI inside the stack, service logs, and files in the landing folder.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from airkit.stack import envfile, services
+from airkit.stack.api import AirflowAPI
+from airkit.stack.errors import StackError
+from airkit.stack.settings import Endpoints
+
+
+class Stack(ABC):
+    runtime: str
+
+    def __init__(self, env_file: Path):
+        self.env_file = Path(env_file).resolve()
+        if not self.env_file.exists():
+            raise StackError(f"{self.env_file} does not exist: run `make env` (or `make up`) first.")
+        self.values = envfile.parse(self.env_file)
+        self.endpoints = Endpoints(self.values)
+
+    # --- lifecycle, per runtime --------------------------------------------------------------
+    @abstractmethod
+    def start(self, timeout: float = 600) -> None:
+        """Start every component and wait (bounded, with progress) until all are healthy."""
+
+    @abstractmethod
+    def stop(self, remove_state: bool = False) -> None:
+        """Stop every component; with `remove_state` also delete databases, logs and data."""
+
+    @abstractmethod
+    def health(self) -> dict[str, str]:
+        """Service -> "healthy" or the reason it is not."""
+
+    @abstractmethod
+    def logs(self, service: str, lines: int = 80) -> str: ...
+
+    @abstractmethod
+    def kill(self, service: str) -> None:
+        """SIGKILL a service with everything it started, like `docker kill`. supervisord restarts
+        it by itself, Docker does not: call start_service()."""
+
+    @abstractmethod
+    def restart(self, service: str, timeout: float = 300) -> None:
+        """Restart a service and wait (bounded) until the stack is healthy again."""
+
+    @abstractmethod
+    def start_service(self, service: str, timeout: float = 300) -> None:
+        """Make sure a (stopped or killed) service runs, and wait until the stack is healthy."""
+
+    @abstractmethod
+    def airflow(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+        """The Airflow CLI inside the stack (check the return code yourself)."""
+
+    @abstractmethod
+    def write_data_file(self, relpath: str, text: str) -> None:
+        """A file in the landing folder every worker reads (AIRKIT_DATA_DIR)."""
+
+    @abstractmethod
+    def read_data_file(self, relpath: str) -> str: ...
+
+    @property
+    @abstractmethod
+    def dags_folder(self) -> Path:
+        """The host folder the stack's DAG processor reads."""
+
+    def make_env(self) -> dict[str, str]:
+        """Environment under which `make <target>` acts on this stack."""
+        return {"ENV_FILE": str(self.env_file), "RUNTIME": self.runtime, "AIRKIT_DAGS_DIR": str(self.dags_folder)}
+
+    # --- shared ------------------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return self.endpoints.host
+
+    @cached_property
+    def api(self) -> AirflowAPI:
+        return AirflowAPI(self.endpoints.webserver, self.endpoints.admin)
+
+    @property
+    def events_url(self) -> str:
+        return self.endpoints.url("EVENTS_API_PORT")
+
+    def warehouse(self):
+        """A connection to the warehouse database; rows come back as dicts."""
+        import psycopg2
+        import psycopg2.extras
+
+        return psycopg2.connect(self.endpoints.warehouse_dsn,
+                                cursor_factory=psycopg2.extras.RealDictCursor)
+
+    def metadata_db(self):
+        import psycopg2
+        import psycopg2.extras
+
+        return psycopg2.connect(self.endpoints.metadata_dsn,
+                                cursor_factory=psycopg2.extras.RealDictCursor)
+
+    def wait_healthy(self, timeout: float, say: Callable[[str], None] = print) -> None:
+        """Poll health() until every service is healthy; one progress line per change; on timeout
+        a StackError with the pending services' last log lines."""
+        started = time.monotonic()
+        deadline = started + max(timeout, 1)
+        last = None
+        while True:
+            pending = {k: v for k, v in self.health().items() if v != "healthy"}
+            if not pending:
+                return
+            line = ", ".join(f"{k}: {v}" for k, v in pending.items())
+            if line != last:
+                say(f"[{time.monotonic() - started:5.0f}s] waiting for {line}")
+                last = line
+            if time.monotonic() > deadline:
+                raise StackError(f"stack not healthy after {timeout:.0f}s: {line}\n" + self.describe(pending))
+            time.sleep(1)
+
+    def describe(self, pending: dict[str, str] | None = None, lines: int = 40) -> str:
+        """The last log lines of each pending (default: each unhealthy) service."""
+        if pending is None:
+            try:
+                pending = {k: v for k, v in self.health().items() if v != "healthy"}
+            except Exception as exc:  # noqa: BLE001 - a report must never hide the real failure
+                return f"(could not judge health: {exc})"
+        if not pending:
+            return "every service healthy"
+        return "\n".join(f"--- {name}: {state}; last log lines ---\n{self.logs(name, lines)}"
+                         for name, state in pending.items() if name in services.BY_NAME)
+
+
+def data_relpath(relpath: str) -> PurePosixPath:
+    """A landing-folder path, refused when it would leave the folder."""
+    rel = PurePosixPath(relpath)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise ValueError(f"data file paths are relative to the data dir and stay inside it: {relpath!r}")
+    return rel

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""The local runtime's system packages: which binaries it needs, and installing them.
+
+Stdlib only, so `make deps` can run it before any virtualenv exists:
+    python3 src/airkit/stack/sysdeps.py install     # apt-get, as root
+    python3 src/airkit/stack/sysdeps.py check       # exit 1 and say what is missing
+`make up RUNTIME=local` calls ensure(): as root with apt it installs what is missing itself,
+otherwise it stops with the one command to run.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+#: Debian package -> the binaries of it the local runtime runs.
+PACKAGES: dict[str, tuple[Path | str, ...]] = {
+    "postgresql-15": (PG_BIN / "postgres", PG_BIN / "initdb"),
+    "redis-server": ("redis-server",),
+    # setpriv: PostgreSQL refuses root, so a root launcher drops to the postgres user.
+    "util-linux": ("setpriv",),
+}
+# The Debian packages start system-wide servers; the stack runs its own on its own ports.
+_SYSTEM_SERVICES = ("redis-server", "postgresql")
+
+
+class MissingSystemPackages(RuntimeError):
+    pass
+
+
+def _present(binary: Path | str) -> bool:
+    return Path(binary).is_file() if isinstance(binary, Path) else shutil.which(binary) is not None
+
+
+def missing() -> list[str]:
+    return [pkg for pkg, binaries in PACKAGES.items() if not all(map(_present, binaries))]
+
+
+def install(packages: list[str]) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for argv in (["apt-get", "update", "-qq"],
+                 ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):
+        result = subprocess.run(argv, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise MissingSystemPackages(f"`{' '.join(argv)}` failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    for name in _SYSTEM_SERVICES:
+        subprocess.run(["service", name, "stop"], capture_output=True)
+
+
+def ensure(say: Callable[[str], None] = print) -> None:
+    """Install what is missing when we can (root, apt), else say the one command to run."""
+    lacking = missing()
+    if not lacking:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"installing the local runtime's system packages: {' '.join(lacking)} (apt-get)")
+        install(lacking)
+        return
+    raise MissingSystemPackages(
+        f"the local runtime needs the Debian packages {', '.join(lacking)}: run `sudo make deps` "
+        "(or use RUNTIME=compose)")
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    try:
+        if command == "install":
+            if os.geteuid() != 0:
+                print("sysdeps install uses apt-get: run it as root (sudo make deps)", file=sys.stderr)
+                return 1
+            install(list(PACKAGES))
+            return 0
+        ensure(say=lambda m: None) if command == "ensure" else None
+    except MissingSystemPackages as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    lacking = missing()
+    if lacking:
+        print(f"missing: {' '.join(lacking)} (install with `sudo make deps`)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
