@@ -19,8 +19,9 @@ def render(result: dict[str, Any]) -> str:
     for size, methods in (result.get("load") or {}).get("sizes", {}).items():
         parts.append(f"\n## Bulk load, {int(size):,} events")
         parts.append(table(
-            ["method", "rows", "seconds", "rows/s", "x raw COPY", "note"],
-            [[name, v["rows"], v["seconds"], v["rows_per_s"], v.get("ratio_to_raw_copy"), v.get("note", "")]
+            ["method", "rows", "seconds", "rows/s", "x server COPY", "x raw COPY", "note"],
+            [[name, v["rows"], v["seconds"], v["rows_per_s"], v.get("ratio_to_server_copy"),
+              v.get("ratio_to_raw_copy"), v.get("note", "")]
              for name, v in methods.items()],
         ))
     st = result.get("stack") or {}

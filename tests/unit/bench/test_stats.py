@@ -94,8 +94,12 @@ def test_report_renders_every_section() -> None:
     result = {
         "mode": "quick", "runtime": "local", "started_at": "now", "machine": {"cores": 2}, "note": "shared",
         "load": {"sizes": {"1000": {
-            "raw COPY (empty table)": {"rows": 1000, "seconds": 0.1, "rows_per_s": 10000.0, "ratio_to_raw_copy": 1.0},
-            "airkit upsert (new keys)": {"rows": 1000, "seconds": 0.2, "rows_per_s": 5000.0, "ratio_to_raw_copy": 0.5},
+            "server COPY (pre-serialised text)": {"rows": 1000, "seconds": 0.025, "rows_per_s": 40000.0,
+                                                  "ratio_to_server_copy": 1.0, "ratio_to_raw_copy": 4.0},
+            "raw COPY (empty table)": {"rows": 1000, "seconds": 0.1, "rows_per_s": 10000.0,
+                                       "ratio_to_server_copy": 0.25, "ratio_to_raw_copy": 1.0},
+            "airkit upsert (new keys)": {"rows": 1000, "seconds": 0.2, "rows_per_s": 5000.0,
+                                         "ratio_to_server_copy": 0.125, "ratio_to_raw_copy": 0.5},
         }}},
         "stack": {"runtime": "local",
                   "scheduling": {"tuned": {"chain_gap_p50_s": 0.4, "fanout_tasks_per_s": 2.0}},
@@ -108,6 +112,7 @@ def test_report_renders_every_section() -> None:
         "duration_s": 12.0,
     }
     text = report.render(result)
-    for expected in ("Bulk load, 1,000 events", "airkit upsert (new keys)", "0.50", "Scheduling", "cold s",
+    for expected in ("Bulk load, 1,000 events", "x server COPY", "server COPY (pre-serialised text)", "4.00",
+                     "0.25", "airkit upsert (new keys)", "0.50", "Scheduling", "cold s",
                      "postgres", "1.50", "CPU %", "4,096", "met", "ERROR stack: boom", "note: shared"):
         assert expected in text
