@@ -44,7 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="isolated (default) | running (the stack of $ENV_FILE) | URL of an external stack")
     group.addoption("--airkit-keep", action="store_true", default=False,
                     help="keep the isolated stack running for the next session (also KEEP_STACK=1)")
-    group.addoption("--airkit-dags-dir", default=None, help="DAG folder the stack loads ($AIRKIT_DAGS_DIR)")
+    group.addoption("--airkit-dags-dir", default=None,
+                    help="DAG folder the stack loads, relative to the rootdir ($AIRKIT_DAGS_DIR)")
     group.addoption("--airkit-state", default=None, help="state dir of the isolated stack ($AIRKIT_TEST_STATE)")
     group.addoption("--airkit-user", default=None, help="API user of an external stack ($AIRKIT_API_USER)")
     group.addoption("--airkit-password", default=None, help="its password ($AIRKIT_API_PASSWORD)")
@@ -62,7 +63,15 @@ class HarnessConfig:
     def of(cls, config: pytest.Config) -> HarnessConfig:
         opt = config.getoption
         runtime = opt("--airkit-runtime") or os.environ.get("RUNTIME") or "local"
-        dags = opt("--airkit-dags-dir") or os.environ.get("AIRKIT_DAGS_DIR")
+        # A DAG repo sets the option in its ini file's addopts, so a relative path is taken from
+        # the rootdir (that file's directory), as testpaths are: pytest then loads the repo's own
+        # DAGs from whatever directory it runs in. The env variable is relative to the shell's.
+        dags_option = opt("--airkit-dags-dir")
+        dags = Path(config.rootpath, dags_option) if dags_option else os.environ.get("AIRKIT_DAGS_DIR")
+        if dags and not Path(dags).is_dir():
+            # Caught here, not minutes later as "DAG not found" from a stack loading nothing.
+            raise pytest.UsageError(f"airkit: DAG folder {Path(dags).resolve()} does not exist "
+                                    "(--airkit-dags-dir / AIRKIT_DAGS_DIR)")
         state = opt("--airkit-state") or os.environ.get("AIRKIT_TEST_STATE")
         return cls(runtime=runtime,
                    stack=opt("--airkit-stack") or os.environ.get("AIRKIT_STACK") or "isolated",
