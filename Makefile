@@ -137,11 +137,7 @@ env: ## Create .env from .env.example with fresh secrets (never overwrites)
 
 .PHONY: deps
 deps: ## Install the local runtime's system packages (PostgreSQL 15, Redis; run as root: sudo make deps)
-	@test "$$(id -u)" -eq 0 || { echo "make deps installs system packages: run it as root (sudo make deps)"; exit 1; }
 	python3 src/airkit/stack/sysdeps.py install
-	@# The Debian packages start system-wide servers; the stack runs its own.
-	-service redis-server stop >/dev/null 2>&1
-	-service postgresql stop >/dev/null 2>&1
 
 ##- PYTHON_BOOTSTRAP=python3.11   the interpreter both venvs are made with
 
@@ -165,7 +161,7 @@ db-clean: ## Delete metadata rows (runs, task instances, logs, XComs...) older t
 
 ##@ Tests
 
-.PHONY: test test-unit test-integration
+.PHONY: test test-unit test-integration test-example
 test: test-unit test-integration ## Run everything: unit tests, then the integration suite on RUNTIME
 
 test-unit: install ## Unit tests (DAG integrity, package, operators against a throwaway Postgres)
@@ -174,6 +170,10 @@ test-unit: install ## Unit tests (DAG integrity, package, operators against a th
 # On compose the suite starts its own isolated project from our image, so it is built (cached) first.
 test-integration: install runtime $(RUNTIME_IMAGE) ## Integration suite against an isolated stack (or AIRKIT_STACK=running)
 	$(VENV)/bin/python -m pytest tests/integration --durations=10 $(PYTEST_ARGS)
+
+# Another repository's suite with the airkit plugin, from its own directory (its pyproject's addopts).
+test-example: install runtime $(RUNTIME_IMAGE) ## The external DAG repo example (examples/external-dag-repo) on RUNTIME
+	cd examples/external-dag-repo && $(abspath $(VENV))/bin/python -m pytest $(PYTEST_ARGS)
 
 ##- PYTEST_ARGS="-k ..."       extra pytest arguments for test-unit and test-integration
 

@@ -3,76 +3,47 @@ from __future__ import annotations
 
 import pytest
 
-from checks import assert_day_matches_generator, days, warehouse_fingerprint
+from tests.integration.checks import assert_day_matches_generator, warehouse_fingerprint
 
 pytestmark = pytest.mark.integration
 
 DAG_ID = "events_etl"
+TABLES = ["events", "daily_stats"]
 
 
-def run_day(stack, day: str, run_id: str, expect: str = "success") -> None:
-    stack.api.trigger(DAG_ID, day, run_id)
-    stack.api.wait_for_run(DAG_ID, run_id, timeout=300, expect=expect)
+def test_a_run_loads_exactly_what_the_source_served(run_dag, warehouse):
+    run = run_dag(DAG_ID)
+    assert_day_matches_generator(warehouse, run.logical_date)
 
 
-def test_a_run_loads_exactly_what_the_source_served(stack):
-    day = "2024-03-05"
-    run_day(stack, day, f"it_single_{day}")
-    with stack.warehouse() as conn:
-        assert_day_matches_generator(conn, day)
-
-
-def test_clear_and_rerun_leaves_identical_tables(stack):
-    day, run_id = "2024-03-06", "it_rerun_2024-03-06"
-    run_day(stack, day, run_id)
-    with stack.warehouse() as conn:
-        before = warehouse_fingerprint(conn, [day])
-
-    stack.api.clear(DAG_ID, run_id)
-    stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
-
-    tries = {t: ti["try_number"] for t, ti in stack.api.task_instances(DAG_ID, run_id).items()}
+def test_clear_and_rerun_leaves_identical_tables(assert_idempotent, warehouse):
+    run = assert_idempotent(DAG_ID, tables=TABLES, where="day = %(logical_date)s")
+    tries = run.tries
     assert tries["load_events"] >= 2 and tries["calculate_stats"] >= 2, f"the rerun did not run: {tries}"
-    with stack.warehouse() as conn:
-        assert warehouse_fingerprint(conn, [day]) == before
-        assert_day_matches_generator(conn, day)
+    assert_day_matches_generator(warehouse, run.logical_date)
 
 
-def test_backfilling_a_week_twice_gives_identical_checksums(stack):
-    week = days("2024-02-01", 7)
-    stack.api.wait_for_dag(DAG_ID)
-
-    def backfill(*extra: str) -> dict:
-        result = stack.airflow("dags", "backfill", "-s", week[0], "-e", week[-1], *extra, DAG_ID, timeout=900)
-        assert result.returncode == 0, f"backfill failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        with stack.warehouse() as conn:
-            return warehouse_fingerprint(conn, week)
-
-    first = backfill()
-    second = backfill("--reset-dagruns", "--yes")
-    assert second == first
-    with stack.warehouse() as conn:
-        for day in week:
-            assert_day_matches_generator(conn, day)
+def test_backfilling_twice_gives_identical_checksums(assert_backfill_idempotent, warehouse):
+    backfill = assert_backfill_idempotent(DAG_ID, days=3, tables=TABLES, where="day BETWEEN %(start)s AND %(end)s")
+    for day in backfill.days:
+        assert_day_matches_generator(warehouse, day)
 
 
-def test_malformed_source_fails_fast_and_leaves_the_warehouse_unchanged(stack, events_api):
-    day, run_id = "2024-03-20", "it_malformed_2024-03-20"
+def test_malformed_source_fails_fast_and_leaves_the_warehouse_unchanged(run_dag, airflow_api, warehouse,
+                                                                         events_api):
     # A healthy run first, so "unchanged" is checked against real data for that very day.
-    run_day(stack, day, run_id)
-    with stack.warehouse() as conn:
-        before = warehouse_fingerprint(conn)
+    run = run_dag(DAG_ID)
+    before = warehouse_fingerprint(warehouse)
 
-    events_api.arm("malformed", day=day)
-    stack.api.clear(DAG_ID, run_id)
-    stack.api.wait_for_run(DAG_ID, run_id, timeout=300, expect="failed")
+    events_api.arm("malformed", day=run.logical_date)
+    airflow_api.clear(DAG_ID, run.run_id)
+    airflow_api.wait_for_run(DAG_ID, run.run_id, timeout=300, expect="failed")
 
-    tis = stack.api.task_instances(DAG_ID, run_id)
+    tis = run.task_instances
     fetch = tis["fetch_events"]
     assert fetch["state"] == "failed"
     assert fetch["try_number"] == 2, "malformed input must fail at once, not be retried"
     assert tis["load_events"]["state"] == "upstream_failed"
-    log = stack.api.task_log(DAG_ID, run_id, "fetch_events", 2)
+    log = run.log("fetch_events", 2)
     assert "AirflowFailException" in log and "JSON" in log, log[-2000:]
-    with stack.warehouse() as conn:
-        assert warehouse_fingerprint(conn) == before
+    assert warehouse_fingerprint(warehouse) == before

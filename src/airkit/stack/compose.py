@@ -19,7 +19,7 @@ from airkit.stack.errors import StackError
 
 DATA_DIR = "/opt/airflow/data"  # AIRKIT_DATA_DIR in the containers (the airkit-data volume)
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
-ONE_SHOT = {s.name for s in services.SERVICES if s.name == "airflow-init"}
+ONE_SHOT = {s.name for s in services.SERVICES if s.one_shot}
 
 
 def _say(message: str) -> None:

@@ -63,6 +63,10 @@ class Service:
     phase: str = "admin"
     #: Seconds a graceful stop may take before the process group is killed.
     stop_grace: int = 30
+    #: Runs to completion (exit 0) instead of staying up.
+    one_shot: bool = False
+    #: Compose profile that enables it (optional components); None: always on.
+    profile: str | None = None
 
     @property
     def is_airflow(self) -> bool:
@@ -81,7 +85,7 @@ SERVICES: tuple[Service, ...] = (
     Service("redis", ports={"REDIS_PORT": 6379}, probe=Accepts("redis"), phase="data"),
     Service("airflow-init", depends_on=("postgres", "redis"), runtimes=frozenset({"compose"}),
             only_because="one-shot bootstrap; the local launcher runs the same airkit.stack.bootstrap in-process",
-            phase="schema"),
+            phase="schema", one_shot=True),
     Service("events-api", ports={"EVENTS_API_PORT": 5055}, probe=Http("EVENTS_API_PORT"), phase="independent"),
     Service("mailsink", ports={"SMTP_PORT": 1025, "SMTP_WEB_PORT": 8025}, probe=Http("SMTP_WEB_PORT"),
             phase="independent"),
@@ -98,7 +102,8 @@ SERVICES: tuple[Service, ...] = (
             depends_on=("postgres", "redis", "airflow-init"), phase="schema"),
     Service("flower", ports={"FLOWER_PORT": 5555}, probe=Http("FLOWER_PORT", "/healthcheck"),
             airflow_command=("celery", "flower"), depends_on=("postgres", "redis", "airflow-init"),
-            runtimes=frozenset({"compose"}), only_because="optional monitoring UI behind the compose profile `flower`"),
+            runtimes=frozenset({"compose"}), only_because="optional monitoring UI behind the compose profile `flower`",
+            profile="flower"),
 )
 
 BY_NAME = {service.name: service for service in SERVICES}
@@ -107,6 +112,11 @@ PHASES = ("data", "independent", "schema", "admin")
 
 def for_runtime(runtime: str) -> tuple[Service, ...]:
     return tuple(s for s in SERVICES if runtime in s.runtimes)
+
+
+def long_running(runtime: str) -> tuple[Service, ...]:
+    """What must be up and healthy in a default stack of `runtime` (no one-shots, no profiles)."""
+    return tuple(s for s in for_runtime(runtime) if not s.one_shot and s.profile is None)
 
 
 def published_port_keys() -> tuple[str, ...]:

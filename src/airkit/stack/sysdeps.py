@@ -66,18 +66,16 @@ def ensure(say: Callable[[str], None] = print) -> None:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[1] if len(argv) > 1 else "check"
-    try:
-        if command == "install":
-            if os.geteuid() != 0:
-                print("sysdeps install uses apt-get: run it as root (sudo make deps)", file=sys.stderr)
-                return 1
+    if argv[1:] == ["install"]:
+        if os.geteuid() != 0:
+            print("make deps installs Debian packages with apt-get: run it as root (sudo make deps)", file=sys.stderr)
+            return 1
+        try:
             install(list(PACKAGES))
-            return 0
-        ensure(say=lambda m: None) if command == "ensure" else None
-    except MissingSystemPackages as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return 1
+        except MissingSystemPackages as exc:
+            print(f"ERROR: {exc}", file=sys.stderr)
+            return 1
+        return 0
     lacking = missing()
     if lacking:
         print(f"missing: {' '.join(lacking)} (install with `sudo make deps`)", file=sys.stderr)

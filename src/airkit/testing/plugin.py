@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from airkit.stack import StackError, open_stack, project, settings
+from airkit.stack import StackError, open_stack, project, settings, sysdeps
 from airkit.testing import tables
 from airkit.testing.postgres import ThrowawayPostgres
 
@@ -152,8 +152,10 @@ def airflow_api(airflow_stack):
 
 @pytest.fixture
 def warehouse(airflow_stack) -> Iterator[Any]:
-    """A DB-API connection to the stack's warehouse (rows as dicts), closed afterwards."""
+    """A DB-API connection to the stack's warehouse (rows as dicts, autocommit: an idle test never
+    holds a transaction open against the DAGs it runs), closed afterwards."""
     conn = airflow_stack.warehouse()
+    conn.autocommit = True
     try:
         yield conn
     finally:
@@ -281,31 +283,41 @@ def assert_idempotent(airflow_stack, airflow_api, run_dag) -> Callable[..., DagR
     return check
 
 
+@dataclass(frozen=True)
+class BackfillResult:
+    days: list[str]
+    snapshots: dict[str, tables.Snapshot]
+
+
 @pytest.fixture
-def assert_backfill_idempotent(airflow_stack, airflow_api, unique_logical_date) -> Callable[..., dict]:
+def assert_backfill_idempotent(airflow_stack, airflow_api, unique_logical_date) -> Callable[..., BackfillResult]:
     """`assert_backfill_idempotent(dag_id, start=None, end=None, *, days=3, tables, where=None)`:
     backfill the range, checksum, backfill it again (runs reset), checksum; fail with a
     row-level diff when they differ. Without dates it takes `days` unused ones. `where` may
-    use %(start)s and %(end)s. Returns the snapshots."""
+    use %(start)s and %(end)s. Returns the days and the snapshots."""
     def check(dag_id: str, start: str | None = None, end: str | None = None, *, days: int = 3,
-              tables: list[str], where: str | None = None, timeout: float = 900) -> dict:
-        if start is None:
-            span = unique_logical_date.span(days)
-            start, end = span[0], span[-1]
+              tables: list[str], where: str | None = None, timeout: float = 900) -> BackfillResult:
+        span = unique_logical_date.span(days) if start is None else _date_range(start, end or start)
+        start, end = span[0], span[-1]
         airflow_api.wait_for_dag(dag_id)
-        params = {"start": start, "end": end or start}
+        params = {"start": start, "end": end}
 
         def backfill(*extra: str) -> dict:
-            result = airflow_stack.airflow("dags", "backfill", "-s", start, "-e", end or start, *extra, dag_id,
+            result = airflow_stack.airflow("dags", "backfill", "-s", start, "-e", end, *extra, dag_id,
                                            timeout=timeout)
             assert result.returncode == 0, f"backfill failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
             return _snapshots(airflow_stack, tables, where, params)
 
         first = backfill()
         _compare(first, backfill("--reset-dagruns", "--yes"), f"backfilling {dag_id} {start}..{end} again")
-        return first
+        return BackfillResult(span, first)
 
     return check
+
+
+def _date_range(start: str, end: str) -> list[str]:
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
 @pytest.fixture
@@ -351,8 +363,10 @@ def pg_dsn() -> Iterator[str]:
         yield named
         return
     try:
+        # As `make up` does: as root with apt, a missing PostgreSQL is installed, not reported.
+        sysdeps.ensure(say=print)
         server = ThrowawayPostgres()
-    except RuntimeError as exc:
+    except (RuntimeError, sysdeps.MissingSystemPackages) as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
         yield server.start()

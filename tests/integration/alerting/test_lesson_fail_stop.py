@@ -3,25 +3,23 @@ from __future__ import annotations
 
 import pytest
 
-from alert_sinks import exception_type, tagged
+from tests.integration.alerting.alert_sinks import exception_type, tagged
 
 pytestmark = pytest.mark.integration
 
 DAG_ID = "lesson_fail_stop"
 
 
-def test_first_failure_stops_the_running_sibling(stack, sinks):
-    run_id = "it_fail_stop"
+def test_first_failure_stops_the_running_sibling(airflow_stack, sinks, run_dag):
     after = sinks.last_event_id()
-    stack.api.trigger(DAG_ID, "2024-01-10", run_id)
     # long_running alone sleeps 600 s: the run can only end within this bound if it was stopped.
-    stack.api.wait_for_run(DAG_ID, run_id, timeout=240, expect="failed")
+    run_id = run_dag(DAG_ID, timeout=240, expect="failed").run_id
 
-    tis = stack.api.task_instances(DAG_ID, run_id)
+    tis = airflow_stack.api.task_instances(DAG_ID, run_id)
     assert tis["fails_fast"]["state"] == "failed" and tis["fails_fast"]["try_number"] == 1
     assert tis["long_running"]["state"] == "failed", "the running sibling must be stopped (failed), not left running"
     assert tis["publish"]["state"] == "skipped", "fail_stop skips what has not started"
-    log = stack.api.task_log(DAG_ID, run_id, "long_running", 1)
+    log = airflow_stack.api.task_log(DAG_ID, run_id, "long_running", 1)
     assert "finished its ten minutes" not in log
 
     [event] = sinks.wait_for_events(tagged(run_id=run_id, kind="task_failure", task_id="fails_fast"), after=after)

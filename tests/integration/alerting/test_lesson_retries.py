@@ -3,20 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from alert_sinks import exception_type, tagged
+from tests.integration.alerting.alert_sinks import exception_type, tagged
 
 pytestmark = pytest.mark.integration
 
 DAG_ID = "lesson_retries"
 
 
-def test_first_try_fails_second_succeeds_and_the_retry_reaches_sentry(stack, sinks):
-    run_id = "it_retries"
+def test_first_try_fails_second_succeeds_and_the_retry_reaches_sentry(airflow_stack, sinks, run_dag):
     after = sinks.last_event_id()
-    stack.api.trigger(DAG_ID, "2024-01-10", run_id, conf={"fail_first_try": True, "hang_first_try": True})
-    stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
+    run_id = run_dag(DAG_ID, conf={"fail_first_try": True, "hang_first_try": True}).run_id
 
-    tis = stack.api.task_instances(DAG_ID, run_id)
+    tis = airflow_stack.api.task_instances(DAG_ID, run_id)
     for task_id in ("call_flaky_service", "call_slow_service"):
         assert tis[task_id]["state"] == "success"
         assert tis[task_id]["try_number"] == 2, f"{task_id} should have succeeded on its retry: {tis[task_id]}"

@@ -4,15 +4,15 @@ from __future__ import annotations
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from alert_sinks import parse_time, tagged
+from tests.integration.alerting.alert_sinks import parse_time, tagged
 
 pytestmark = pytest.mark.integration
 
 DAG_ID = "lesson_sla"
 
 
-def _notified_misses(stack, since) -> list[dict]:
-    with stack.metadata_db() as conn, conn.cursor() as cur:
+def _notified_misses(airflow_stack, since) -> list[dict]:
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT task_id, execution_date, notification_sent FROM sla_miss "
             "WHERE dag_id = %s AND timestamp >= %s AND notification_sent ORDER BY execution_date",
@@ -21,28 +21,28 @@ def _notified_misses(stack, since) -> list[dict]:
         return cur.fetchall()
 
 
-def test_a_late_scheduled_run_records_an_sla_miss_and_fires_the_callback(stack, sinks):
-    with stack.metadata_db() as conn, conn.cursor() as cur:
+def test_a_late_scheduled_run_records_an_sla_miss_and_fires_the_callback(airflow_stack, sinks):
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute("SELECT now() AS now")
         since = cur.fetchone()["now"]
     # Earlier runs (a kept stack) would make every interval that passed while the DAG was paused
     # count as a miss at once; without them a miss needs a run of this test to succeed first.
-    stack.api.wait_for_dag(DAG_ID)
-    for run in stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100})["dag_runs"]:
-        stack.api.call("DELETE", f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
+    airflow_stack.api.wait_for_dag(DAG_ID)
+    for run in airflow_stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100})["dag_runs"]:
+        airflow_stack.api.call("DELETE", f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}")
     after = sinks.last_event_id()
     # SLAs are only checked for scheduled runs: unpausing the every-minute DAG is the test.
-    stack.api.unpause(DAG_ID)
+    airflow_stack.api.unpause(DAG_ID)
     try:
         # A first run must succeed, then the next one overrun (see the DAG's doc): ~1-2 minutes.
         try:
             misses = Retrying(stop=stop_after_delay(240), wait=wait_fixed(3), retry=retry_if_result(lambda r: not r))(
-                _notified_misses, stack, since)
+                _notified_misses, airflow_stack, since)
         except Exception:  # tenacity.RetryError
-            runs = stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns", params={"order_by": "-execution_date", "limit": 5})
+            runs = airflow_stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns", params={"order_by": "-execution_date", "limit": 5})
             raise AssertionError(f"no notified SLA miss for {DAG_ID} within 240s; runs: "
                                  f"{[(r['run_id'], r['state']) for r in runs['dag_runs']]}\n"
-                                 f"{stack.logs('airflow-scheduler', 40)}") from None
+                                 f"{airflow_stack.logs('airflow-scheduler', 40)}") from None
         assert {m["task_id"] for m in misses} == {"build_report"}
 
         events = sinks.wait_for_events(tagged(dag_id=DAG_ID, kind="sla_miss"), after=after, timeout=60)
@@ -50,7 +50,7 @@ def test_a_late_scheduled_run_records_an_sla_miss_and_fires_the_callback(stack, 
         alerted = {parse_time(d) for e in events for d in e["event"]["contexts"]["airflow"]["logical_date"].split(",")}
         assert alerted & {m["execution_date"] for m in misses}, (alerted, misses)
 
-        runs = stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns")["dag_runs"]
+        runs = airflow_stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns")["dag_runs"]
         assert runs and {r["run_type"] for r in runs} == {"scheduled"}
     finally:
-        stack.api.call("PATCH", f"/dags/{DAG_ID}", params={"update_mask": "is_paused"}, json={"is_paused": True})
+        airflow_stack.api.call("PATCH", f"/dags/{DAG_ID}", params={"update_mask": "is_paused"}, json={"is_paused": True})

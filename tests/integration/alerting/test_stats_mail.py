@@ -12,18 +12,16 @@ from airkit.events.generator import expected_daily_stats
 pytestmark = pytest.mark.integration
 
 
-def test_send_stats_mails_the_days_stats(stack, sinks):
-    day, run_id = "2024-04-02", "it_mail_2024-04-02"
+def test_send_stats_mails_the_days_stats(airflow_stack, sinks, run_dag):
     after = sinks.last_message_id()
-    stack.api.trigger("events_etl", day, run_id)
-    stack.api.wait_for_run("events_etl", run_id, timeout=300)
+    day = run_dag("events_etl").logical_date
 
     [message] = sinks.wait_for_messages(lambda m: f"for {day}:" in m["subject"], after=after, timeout=60)
     expected = expected_daily_stats(day)
     events = sum(row["event_count"] for row in expected)
     total = sum((row["total_amount"] for row in expected), Decimal("0.00"))
     assert message["subject"] == f"[airkit] events stats for {day}: {len(expected)} users, {events} events, total {total}"
-    assert message["rcpt_tos"] == [a.strip() for a in stack.values["ALERT_EMAIL_TO"].split(",")]
+    assert message["rcpt_tos"] == [a.strip() for a in airflow_stack.values["ALERT_EMAIL_TO"].split(",")]
 
     # The report is sent as HTML: plain text inside <pre>, escaped.
     body = html.unescape(re.sub(r"</?pre>", "\n", message["body"]))

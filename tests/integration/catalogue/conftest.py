@@ -10,8 +10,8 @@ LESSON_DAGS = ("operators_showcase", "dependency_isolation", "partner_file_senso
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _pause_lesson_dags_afterwards(stack):
+def _pause_lesson_dags_afterwards(airflow_stack):
     yield
     for dag_id in LESSON_DAGS:
-        stack.api.request("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"},
+        airflow_stack.api.request("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"},
                           json={"is_paused": True})

@@ -1,24 +1,12 @@
-"""Helpers for the lesson-DAG tests: XComs, task states and make targets on the live stack."""
+"""Helpers for the lesson-DAG tests: task states and make targets on the live stack."""
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
-from typing import Any
 
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from stacks import REPO
-
-
-def xcom(stack, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
-    """A task's XCom as a Python value (the REST API returns it as its string form)."""
-    entry = stack.api.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
-    value = entry["value"]
-    try:
-        return ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return value
+from airkit.stack import project
 
 
 def wait_for_task_state(stack, dag_id: str, run_id: str, task_id: str, states: set[str],
@@ -38,12 +26,8 @@ def wait_for_task_state(stack, dag_id: str, run_id: str, task_id: str, states: s
 
 def make(stack, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run a make target against this stack, the way a developer would."""
-    if stack.runtime == "local":
-        env = {**os.environ, "RUNTIME": "local", "ENV_FILE": str(stack.env_file),
-               "STATE_DIR": str(stack.local.state_dir)}
-    else:
-        env = {**stack.settings.dc_env(), "RUNTIME": "compose"}
-    result = subprocess.run(["make", "--no-print-directory", *args], cwd=REPO, env=env,
+    env = {**os.environ, **stack.make_env()}
+    result = subprocess.run(["make", "--no-print-directory", *args], cwd=project.root(), env=env,
                             capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"make {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result

@@ -3,23 +3,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
-from lessons import make
-from stacks import REPO
+from airkit.stack import project
+from tests.integration.catalogue.lessons import make
 
 pytestmark = pytest.mark.integration
 
 TAG = re.compile(r"^(team|domain|lesson):[a-z0-9][a-z0-9-]*$")
-DAG_IDS = sorted(p.stem for p in (REPO / "dags").glob("*.py") if not p.name.startswith("_"))
+DAG_IDS = sorted(p.stem for p in (project.root() / "dags").glob("*.py") if not p.name.startswith("_"))
 
 
-def test_every_dag_is_tagged_and_documented_in_the_api(stack):
+def test_every_dag_is_tagged_and_documented_in_the_api(airflow_stack):
     for dag_id in DAG_IDS:
-        stack.api.wait_for_dag(dag_id)
-    listed = stack.api.call("GET", "/dags", params={"limit": 500, "only_active": "true"})["dags"]
+        airflow_stack.api.wait_for_dag(dag_id)
+    listed = airflow_stack.api.call("GET", "/dags", params={"limit": 500, "only_active": "true"})["dags"]
     assert {d["dag_id"] for d in listed} >= set(DAG_IDS)
     problems = []
     for dag in listed:
@@ -30,28 +29,25 @@ def test_every_dag_is_tagged_and_documented_in_the_api(stack):
             problems.append(f"{dag['dag_id']}: tags outside the team:/domain:/lesson: scheme: {bad}")
         if not {"team", "domain", "lesson"} <= kinds:
             problems.append(f"{dag['dag_id']}: needs a team:, a domain: and a lesson: tag, has {tags}")
-        details = stack.api.call("GET", f"/dags/{dag['dag_id']}/details")
+        details = airflow_stack.api.call("GET", f"/dags/{dag['dag_id']}/details")
         if len((details.get("doc_md") or "").strip()) < 80:
             problems.append(f"{dag['dag_id']}: doc_md missing or too short to explain the lesson")
     assert not problems, "\n".join(problems)
 
 
-def test_db_clean_removes_rows_older_than_the_retention_only(stack):
+def test_db_clean_removes_rows_older_than_the_retention_only(airflow_stack, unique_logical_date):
     dag_id = "daily_stats_consumer"  # paused while this runs: its runs stay queued, nothing executes
-    stack.api.wait_for_dag(dag_id)
-    stack.api.call("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": True})
+    airflow_stack.api.wait_for_dag(dag_id)
+    airflow_stack.api.call("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": True})
     tag = uuid.uuid4().hex[:8]
     old_run, new_run = f"it_dbclean_old_{tag}", f"it_dbclean_new_{tag}"
-    for run_id, day in ((old_run, "2023-01-01"), (new_run, "2023-01-02")):
-        # A kept stack still has the recent run of an earlier session on that logical date.
-        for earlier in stack.api.call("GET", f"/dags/{dag_id}/dagRuns", params={
-                "execution_date_gte": f"{day}T00:00:00Z", "execution_date_lte": f"{day}T00:00:00Z"})["dag_runs"]:
-            stack.api.call("DELETE", f"/dags/{dag_id}/dagRuns/{earlier['dag_run_id']}")
-        stack.api.call("POST", f"/dags/{dag_id}/dagRuns",
+    for run_id in (old_run, new_run):
+        day = unique_logical_date()
+        airflow_stack.api.call("POST", f"/dags/{dag_id}/dagRuns",
                        json={"dag_run_id": run_id, "logical_date": f"{day}T00:00:00+00:00"})
     # Age rows the way time would: db clean judges each table by its own timestamp column
     # (dag_run.start_date, log.dttm), not by the logical date.
-    with stack.metadata_db() as conn, conn.cursor() as cur:
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute("UPDATE dag_run SET start_date = now() - interval '400 days' WHERE run_id = %s", (old_run,))
         cur.execute("UPDATE dag_run SET start_date = now() - interval '10 days' WHERE run_id = %s", (new_run,))
         cur.execute("INSERT INTO log (dttm, dag_id, event, owner, extra) VALUES "
@@ -63,13 +59,13 @@ def test_db_clean_removes_rows_older_than_the_retention_only(stack):
     in_window = ("SELECT 'dag_run:' || id AS row FROM dag_run"
                  " WHERE start_date IS NULL OR start_date > now() - interval '29 days'"
                  " UNION ALL SELECT 'log:' || id FROM log WHERE dttm > now() - interval '29 days'")
-    with stack.metadata_db() as conn, conn.cursor() as cur:
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute(in_window)
         in_window_before = {r["row"] for r in cur.fetchall()}
 
-    make(stack, "db-clean", "RETENTION_DAYS=30")
+    make(airflow_stack, "db-clean", "RETENTION_DAYS=30")
 
-    with stack.metadata_db() as conn, conn.cursor() as cur:
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute("SELECT run_id FROM dag_run WHERE run_id IN (%s, %s)", (old_run, new_run))
         assert {r["run_id"] for r in cur.fetchall()} == {new_run}
         cur.execute("SELECT extra FROM log WHERE event = %s", (f"it_dbclean_{tag}",))
@@ -80,13 +76,14 @@ def test_db_clean_removes_rows_older_than_the_retention_only(stack):
         assert not missing, f"db-clean deleted rows inside the retention window: {sorted(missing)[:20]}"
 
 
-def test_make_backfill_creates_one_backfill_run_per_day(stack):
+def test_make_backfill_creates_one_backfill_run_per_day(airflow_stack, unique_logical_date):
     dag_id = "operators_showcase"
-    stack.api.wait_for_dag(dag_id)
-    make(stack, "backfill", f"DAG={dag_id}", "START=2024-02-01", "END=2024-02-02",
+    start, end = unique_logical_date.span(2)
+    airflow_stack.api.wait_for_dag(dag_id)
+    make(airflow_stack, "backfill", f"DAG={dag_id}", f"START={start}", f"END={end}",
          "BACKFILL_ARGS=--reset-dagruns --yes")
-    runs = stack.api.call("GET", f"/dags/{dag_id}/dagRuns",
-                          params={"execution_date_gte": "2024-02-01T00:00:00Z",
-                                  "execution_date_lte": "2024-02-02T00:00:00Z"})["dag_runs"]
+    runs = airflow_stack.api.call("GET", f"/dags/{dag_id}/dagRuns",
+                                  params={"execution_date_gte": f"{start}T00:00:00Z",
+                                          "execution_date_lte": f"{end}T00:00:00Z"})["dag_runs"]
     assert sorted((r["logical_date"][:10], r["run_type"], r["state"]) for r in runs) == [
-        ("2024-02-01", "backfill", "success"), ("2024-02-02", "backfill", "success")]
+        (start, "backfill", "success"), (end, "backfill", "success")]

@@ -1,57 +1,59 @@
 """Sensors and data-aware scheduling on the live stack.
 
-One events_etl run (day PRODUCED) serves the ExternalTaskSensor success path and the Dataset
-consumer; the sensor timeout run (day NEVER_PRODUCED) is started first so its wait overlaps
-the other tests.
+One events_etl run (day "produced") serves the ExternalTaskSensor success path and the Dataset
+consumer; the sensor timeout run (day "never produced": no test runs events_etl for a date
+unique_logical_date handed out) is started first so its wait overlaps the other tests.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from lessons import wait_for_task_state, xcom
+from tests.integration.catalogue.lessons import wait_for_task_state
 
 pytestmark = pytest.mark.integration
 
 SENSORS = "wait_for_events_etl"
 CONSUMER = "daily_stats_consumer"
-PRODUCED = "2024-05-02"
-NEVER_PRODUCED = "2024-05-09"  # after start_date; no test runs events_etl for it
 
 
 @pytest.fixture(scope="module")
-def timeout_run(stack):
+def produced(unique_logical_date) -> str:
+    return unique_logical_date()
+
+
+@pytest.fixture(scope="module")
+def timeout_run(airflow_stack, unique_logical_date):
     """A sensor run for a day events_etl never ran: both sensors must wait, then time out."""
-    run_id = f"it_sensor_timeout_{NEVER_PRODUCED}"
-    stack.api.trigger(SENSORS, NEVER_PRODUCED, run_id)
+    never_produced = unique_logical_date()
+    run_id = f"it_sensor_timeout_{never_produced}"
+    airflow_stack.api.trigger(SENSORS, never_produced, run_id)
     # Seen while waiting: neither sensor holds a worker slot between checks.
     waiting = {
-        "wait_rescheduled": wait_for_task_state(stack, SENSORS, run_id, "wait_rescheduled", {"up_for_reschedule"}),
-        "wait_deferred": wait_for_task_state(stack, SENSORS, run_id, "wait_deferred", {"deferred"}),
+        "wait_rescheduled": wait_for_task_state(airflow_stack, SENSORS, run_id, "wait_rescheduled", {"up_for_reschedule"}),
+        "wait_deferred": wait_for_task_state(airflow_stack, SENSORS, run_id, "wait_deferred", {"deferred"}),
     }
     return run_id, waiting
 
 
 @pytest.fixture(scope="module")
-def producer_run(stack, timeout_run):
+def producer_run(airflow_stack, timeout_run, produced):
     """A successful events_etl run, with the Dataset consumer unpaused before it."""
-    stack.api.unpause(CONSUMER)
-    run_id = f"it_producer_{PRODUCED}"
-    stack.api.trigger("events_etl", PRODUCED, run_id)
-    stack.api.wait_for_run("events_etl", run_id, timeout=420)
+    airflow_stack.api.unpause(CONSUMER)
+    run_id = f"it_producer_{produced}"
+    airflow_stack.api.trigger("events_etl", produced, run_id)
+    airflow_stack.api.wait_for_run("events_etl", run_id, timeout=420)
     return run_id
 
 
-def test_dataset_event_creates_a_consumer_run(stack, producer_run):
+def test_dataset_event_creates_a_consumer_run(airflow_stack, producer_run, produced):
     def covering_run() -> dict | None:
-        runs = stack.api.call("GET", f"/dags/{CONSUMER}/dagRuns", params={"order_by": "-execution_date", "limit": 20})
+        runs = airflow_stack.api.call("GET", f"/dags/{CONSUMER}/dagRuns", params={"order_by": "-execution_date", "limit": 20})
         for run in runs["dag_runs"]:
             if run["run_type"] != "dataset_triggered":
                 continue
-            if stack.api.run_state(CONSUMER, run["dag_run_id"]) != "success":
+            if airflow_stack.api.run_state(CONSUMER, run["dag_run_id"]) != "success":
                 continue
-            covered = xcom(stack, CONSUMER, run["dag_run_id"], "covered_days")
+            covered = airflow_stack.api.xcom(CONSUMER, run["dag_run_id"], "covered_days")
             if any(c["run_id"] == producer_run for c in covered):
                 return {"run": run, "covered": covered}
         return None
@@ -62,61 +64,48 @@ def test_dataset_event_creates_a_consumer_run(stack, producer_run):
                      retry_error_callback=lambda state: None)(covering_run)
     assert found, f"no successful dataset_triggered run of {CONSUMER} covers {producer_run}"
     mine = [c for c in found["covered"] if c["run_id"] == producer_run]
-    assert mine[0]["dag_id"] == "events_etl" and mine[0]["day"] == PRODUCED, found
+    assert mine[0]["dag_id"] == "events_etl" and mine[0]["day"] == produced, found
     assert mine[0]["uri"].endswith("/public/daily_stats"), found
 
 
-def test_external_task_sensors_pass_once_the_upstream_day_is_done(stack, producer_run):
-    run_id = f"it_sensor_{PRODUCED}"
-    stack.api.trigger(SENSORS, PRODUCED, run_id)
-    stack.api.wait_for_run(SENSORS, run_id, timeout=300)
-    tis = stack.api.task_instances(SENSORS, run_id)
+def test_external_task_sensors_pass_once_the_upstream_day_is_done(run_dag, producer_run, produced):
+    tis = run_dag(SENSORS, produced).task_instances
     assert {t: ti["state"] for t, ti in tis.items()} == dict.fromkeys(
         ["wait_rescheduled", "wait_deferred", "report"], "success")
 
 
-def test_external_task_sensors_time_out_without_retries(stack, timeout_run):
+def test_external_task_sensors_time_out_without_retries(airflow_stack, timeout_run):
     run_id, waiting = timeout_run
     assert waiting == {"wait_rescheduled": "up_for_reschedule", "wait_deferred": "deferred"}
     # timeout is 90 s; both sensors fail then, once, and the run fails with them.
-    stack.api.wait_for_run(SENSORS, run_id, timeout=360, expect="failed")
-    tis = stack.api.task_instances(SENSORS, run_id)
+    airflow_stack.api.wait_for_run(SENSORS, run_id, timeout=360, expect="failed")
+    tis = airflow_stack.api.task_instances(SENSORS, run_id)
     for task_id in ("wait_rescheduled", "wait_deferred"):
         ti = tis[task_id]
-        assert ti["state"] == "failed", stack.api.report(SENSORS, run_id)
+        assert ti["state"] == "failed", airflow_stack.api.report(SENSORS, run_id)
         assert ti["try_number"] == 1, f"{task_id}: a sensor timeout must not be retried ({ti['try_number']} tries)"
-        log = stack.api.task_log(SENSORS, run_id, task_id, 1)
+        log = airflow_stack.api.task_log(SENSORS, run_id, task_id, 1)
         assert "AirflowSensorTimeout" in log, log[-3000:]
     assert tis["report"]["state"] == "upstream_failed"
 
 
-def _day_without_partner_file(stack) -> str:
-    """The first day from 2024-06-01 whose partner file does not exist yet (KEEP_STACK reruns)."""
-    day = dt.date(2024, 6, 1)
-    for _ in range(60):
-        try:
-            stack.read_data_file(f"landing/partner/{day}.csv")
-        except Exception:  # noqa: BLE001 - missing file: local raises OSError, compose a RuntimeError
-            return day.isoformat()
-        day += dt.timedelta(days=1)
-    raise AssertionError("no free partner-file day left; reset the test stack")
-
-
-def test_file_sensor_waits_without_a_worker_slot_and_passes_when_the_file_lands(stack):
+def test_file_sensor_waits_without_a_worker_slot_and_passes_when_the_file_lands(airflow_stack,
+                                                                               unique_logical_date):
     dag_id = "partner_file_sensor"
-    day = _day_without_partner_file(stack)
+    # A date no run has had: its partner file cannot exist yet, even on a kept stack.
+    day = unique_logical_date()
     run_id = f"it_partner_{day}"
-    stack.api.trigger(dag_id, day, run_id)
+    airflow_stack.api.trigger(dag_id, day, run_id)
 
-    wait_for_task_state(stack, dag_id, run_id, "wait_for_partner_file", {"up_for_reschedule"})
-    with stack.metadata_db() as conn, conn.cursor() as cur:
+    wait_for_task_state(airflow_stack, dag_id, run_id, "wait_for_partner_file", {"up_for_reschedule"})
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) AS n FROM task_reschedule WHERE dag_id = %s AND run_id = %s",
                     (dag_id, run_id))
         assert cur.fetchone()["n"] >= 1, "a rescheduled sensor records each reschedule"
-    assert stack.api.run_state(dag_id, run_id) == "running"
+    assert airflow_stack.api.run_state(dag_id, run_id) == "running"
 
-    stack.write_data_file(f"landing/partner/{day}.csv", "partner_id,amount\np1,10\np2,20\np3,30\n")
-    stack.api.wait_for_run(dag_id, run_id, timeout=300)
-    ti = stack.api.task_instances(dag_id, run_id)["wait_for_partner_file"]
+    airflow_stack.write_data_file(f"landing/partner/{day}.csv", "partner_id,amount\np1,10\np2,20\np3,30\n")
+    airflow_stack.api.wait_for_run(dag_id, run_id, timeout=300)
+    ti = airflow_stack.api.task_instances(dag_id, run_id)["wait_for_partner_file"]
     assert ti["state"] == "success" and ti["try_number"] == 1, ti
-    assert xcom(stack, dag_id, run_id, "count_partner_rows") == 3
+    assert airflow_stack.api.xcom(dag_id, run_id, "count_partner_rows") == 3

@@ -6,23 +6,17 @@ overlay makes that ~30 s).
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.compose_only,
-    pytest.mark.skipif(os.environ.get("RUNTIME", "local") != "compose",
-                       reason="compose-only check: needs RUNTIME=compose (Docker Compose runtime)"),
-]
+from airkit.stack import services
 
-LONG_RUNNING = {"postgres", "redis", "airflow-webserver", "airflow-scheduler", "airflow-worker",
-                "airflow-triggerer", "events-api"}
+pytestmark = [pytest.mark.integration, pytest.mark.compose_only]
+
+LONG_RUNNING = {s.name for s in services.long_running("compose")}
 
 
-def test_every_service_is_running_and_healthy(stack):
-    rows = stack.ps()
+def test_every_service_is_running_and_healthy(airflow_stack):
+    rows = airflow_stack.ps()
     by_service: dict[str, list[dict]] = {}
     for row in rows:
         by_service.setdefault(row["Service"], []).append(row)
@@ -34,25 +28,25 @@ def test_every_service_is_running_and_healthy(stack):
     not_fine = {r["Name"]: (r["State"], r.get("Health")) for s, rs in by_service.items() if s != "airflow-init"
                 for r in rs if r["State"] != "running" or r.get("Health") != "healthy"}
     # Every long-running service declares a healthcheck, so "healthy" (not just "running") is required.
-    assert not not_fine, f"not running+healthy: {not_fine}\n{stack.unhealthy_report()}"
+    assert not not_fine, f"not running+healthy: {not_fine}\n{airflow_stack.describe()}"
 
 
-def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(stack):
-    worker = stack.containers("airflow-worker")[0]
-    node = f"celery@{stack.compose('exec', '-T', 'airflow-worker', 'hostname').stdout.strip()}"
-    queue = stack.values.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE") or "default"
-    assert stack.wait_service_health(worker, "healthy", timeout=300).startswith("OK")
+def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(airflow_stack):
+    worker = airflow_stack.containers("airflow-worker")[0]
+    node = f"celery@{airflow_stack.compose('exec', '-T', 'airflow-worker', 'hostname').stdout.strip()}"
+    queue = airflow_stack.values.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE") or "default"
+    assert airflow_stack.wait_service_health(worker, "healthy", timeout=300).startswith("OK")
 
     # The worker keeps answering ping but leaves its queue: exactly the state of apache/airflow#63580.
-    cancel = stack.celery("airflow-worker", "control", "cancel_consumer", queue, "-d", node)
+    cancel = airflow_stack.celery("airflow-worker", "control", "cancel_consumer", queue, "-d", node)
     assert cancel.returncode == 0 and "no longer consuming" in cancel.stdout, cancel.stdout + cancel.stderr
     try:
-        ping = stack.celery("airflow-worker", "inspect", "ping", "-d", node)
+        ping = airflow_stack.celery("airflow-worker", "inspect", "ping", "-d", node)
         assert ping.returncode == 0 and "pong" in ping.stdout, "the stuck worker must still answer ping"
-        verdict = stack.wait_service_health(worker, "unhealthy", timeout=300)
+        verdict = airflow_stack.wait_service_health(worker, "unhealthy", timeout=300)
         assert "does not consume" in verdict and queue in verdict, verdict
     finally:
-        restore = stack.celery("airflow-worker", "control", "add_consumer", queue, "-d", node)
+        restore = airflow_stack.celery("airflow-worker", "control", "add_consumer", queue, "-d", node)
         if restore.returncode != 0:
-            stack.restart("airflow-worker")
-    assert stack.wait_service_health(worker, "healthy", timeout=300).startswith("OK")
+            airflow_stack.restart("airflow-worker")
+    assert airflow_stack.wait_service_health(worker, "healthy", timeout=300).startswith("OK")

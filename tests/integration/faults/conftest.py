@@ -1,8 +1,4 @@
 """Fixtures of the fault suites; the helpers live in faultkit.py."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faultkit import clean_reference  # noqa: E402,F401  (a fixture, re-exported for pytest)
+from tests.integration.faults.faultkit import clean_reference, fault_days  # noqa: F401  (fixtures)

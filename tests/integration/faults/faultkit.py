@@ -19,7 +19,7 @@ import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from airkit.events.generator import expected_daily_stats, expected_events
-from checks import warehouse_fingerprint
+from tests.integration.checks import warehouse_fingerprint
 
 DAG_ID = "events_etl"
 TABLES = ("events", "daily_stats")
@@ -83,7 +83,7 @@ def kill_hard(stack, service: str) -> None:
 def worker_consuming(stack) -> str:
     """'healthy' if a worker is subscribed to its queue (not merely answering ping)."""
     if stack.runtime == "local":
-        return stack.local.worker_health()
+        return stack.health()["airflow-worker"]
     names = stack.containers("airflow-worker")
     if not names:
         return "no worker container running"
@@ -135,19 +135,21 @@ def wait_all(stack, run_ids, timeout: float) -> dict[str, str]:
             for run_id in run_ids}
 
 
-FAULT_DAYS = {
-    "worker_kill": "2024-04-01",
-    "scheduler_restart": "2024-04-02",
-    "postgres_restart": "2024-04-03",
-    "redis_restart": "2024-04-04",
-}
+FAULTS = ("worker_kill", "scheduler_restart", "postgres_restart", "redis_restart")
 
 
 @pytest.fixture(scope="module")
-def clean_reference(stack):
+def fault_days(unique_logical_date) -> dict[str, str]:
+    """Fault name -> the logical date its test runs (no other test uses it)."""
+    return {fault: unique_logical_date() for fault in FAULTS}
+
+
+@pytest.fixture(scope="module")
+def clean_reference(airflow_stack, fault_days):
     """Checksums of a clean run of every fault day; then the days are deleted again, so each
     fault test must load its day from nothing (a lost row cannot hide behind an old one)."""
-    days = list(FAULT_DAYS.values())
+    stack = airflow_stack
+    days = list(fault_days.values())
     runs = {f"fault_clean_{day}": day for day in days}
     trigger_all(stack, runs)
     states = wait_all(stack, runs, timeout=600)
