@@ -43,6 +43,10 @@ class Stack(ABC):
         """Service -> "healthy" or the reason it is not."""
 
     @abstractmethod
+    def status(self) -> int:
+        """Print each service's state and health; 0 when all are healthy."""
+
+    @abstractmethod
     def logs(self, service: str, lines: int = 80) -> str: ...
 
     @abstractmethod

@@ -47,8 +47,15 @@ class ExternalStack:
             body = self.api.session.get(f"{self.url}/health", timeout=5).json()
         except Exception as exc:  # noqa: BLE001 - any failure means "not answering"
             return {"webserver": f"not answering ({type(exc).__name__})"}
-        return {"webserver": "healthy", **{k: v.get("status", "unknown") for k, v in body.items()
-                                           if isinstance(v, dict)}}
+        # A component the stack does not run (2.11's standalone dag_processor) reports status null.
+        return {"webserver": "healthy", **{k: v["status"] for k, v in body.items()
+                                           if isinstance(v, dict) and v.get("status") is not None}}
+
+    def status(self) -> int:
+        report = self.health()
+        for name, state in report.items():
+            print(f"  {name:<24} {state}")
+        return 0 if all(state == "healthy" for state in report.values()) else 1
 
     def describe(self, pending=None, lines: int = 40) -> str:
         return f"external stack at {self.url}: {self.health()}"
