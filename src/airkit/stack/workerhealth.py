@@ -43,7 +43,7 @@ def verdict(broker_url: str, queues: set[str], node: str | None = None, timeout:
         consuming = {q.get("name") for q in subscribed or []}
         if queues <= consuming:
             return "healthy"
-    return f"answering but not consuming {sorted(queues)} (consuming: {sorted(consuming)})"
+    return f"{name} answers but does not consume {sorted(queues - consuming)} (consuming: {sorted(consuming)})"
 
 
 def main() -> int:
@@ -55,7 +55,8 @@ def main() -> int:
     node = f"celery@{os.environ.get('HOSTNAME') or socket.gethostname()}"
     timeout = float(os.environ.get("AIRKIT_WORKER_HEALTHCHECK_TIMEOUT", "10"))
     result = verdict(broker, expected_queues(dict(os.environ)), node, timeout)
-    print(f"OK: {node} consumes its queues" if result == "healthy" else f"UNHEALTHY: {result}")
+    print(f"OK: {node} consumes {sorted(expected_queues(dict(os.environ)))}" if result == "healthy"
+          else f"UNHEALTHY: {result}")
     return 0 if result == "healthy" else 1
 
 
