@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from airkit.stack import workerhealth
+from airkit.stack import heartbeat, workerhealth
 from airkit.stack.services import Accepts, Http, JobHeartbeat, Probe, WorkerQueues
 from airkit.stack.settings import Endpoints
-
-#: Airflow's [triggerer] triggerer_health_check_threshold default: `airflow jobs check` uses it too.
-HEARTBEAT_THRESHOLD_S = 30
-
 
 def _not_yet(exc: Exception) -> str:
     return f"not answering ({type(exc).__name__})"
@@ -51,20 +47,7 @@ def _worker(probe: WorkerQueues, endpoints: Endpoints, env: dict[str, str]) -> s
 
 
 def _heartbeat(probe: JobHeartbeat, endpoints: Endpoints, env: dict[str, str]) -> str:
-    """What `airflow jobs check --job-type X` asks, without importing Airflow on every poll."""
-    import psycopg2
-
-    try:
-        with psycopg2.connect(endpoints.metadata_dsn) as conn, conn.cursor() as cur:
-            cur.execute("SELECT extract(epoch FROM now() - max(latest_heartbeat)) FROM job"
-                        " WHERE job_type = %s AND state = 'running'", (probe.job_type,))
-            age = cur.fetchone()[0]
-        conn.close()
-    except Exception as exc:  # noqa: BLE001 - no database or no schema yet: "not yet"
-        return _not_yet(exc)
-    if age is None:
-        return f"no running {probe.job_type}"
-    return "healthy" if age <= HEARTBEAT_THRESHOLD_S else f"last heartbeat {age:.0f}s ago"
+    return heartbeat.verdict(endpoints.metadata_dsn, probe.job_type)
 
 
 _CHECKS: dict[type, Callable[..., str]] = {

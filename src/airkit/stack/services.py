@@ -27,7 +27,8 @@ class WorkerQueues:
 
 @dataclass(frozen=True)
 class JobHeartbeat:
-    """Healthy when the Airflow job of this type has a recent heartbeat."""
+    """Healthy when the Airflow job of this type has a recent heartbeat (`airkit.stack.heartbeat`,
+    compose's triggerer healthcheck too)."""
 
     job_type: str
 

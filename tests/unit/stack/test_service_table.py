@@ -22,7 +22,7 @@ def _healthcheck_mentions(service: services.Service) -> str:
     probe = service.probe
     if isinstance(probe, Http):
         return f"localhost:{service.ports[probe.port]}{probe.path}"
-    return {WorkerQueues: "airkit-worker-healthcheck", JobHeartbeat: f"--job-type {getattr(probe, 'job_type', '')}",
+    return {WorkerQueues: "airkit-worker-healthcheck", JobHeartbeat: f"airkit.stack.heartbeat {getattr(probe, 'job_type', '')}",
             Accepts: {"postgres": "pg_isready", "redis": "redis-cli ping"}.get(getattr(probe, "kind", ""), "?")
             }[type(probe)]
 
