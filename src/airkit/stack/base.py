@@ -110,23 +110,30 @@ class Stack(ABC):
         return psycopg2.connect(self.endpoints.metadata_dsn,
                                 cursor_factory=psycopg2.extras.RealDictCursor)
 
+    #: Seconds between two health polls while waiting.
+    poll_interval = 1.0
+
+    def failed(self, pending: dict[str, str]) -> dict[str, str]:
+        """Of the pending services, those that will not become healthy by waiting (default: none)."""
+        return {}
+
     def wait_healthy(self, timeout: float, say: Callable[[str], None] = print) -> None:
-        """Poll health() until every service is healthy; one progress line per change; on timeout
-        a StackError with the pending services' last log lines."""
+        """Poll health() until every service is healthy; one progress line per change; on timeout,
+        or as soon as a service has failed, a StackError with the pending services' last log lines."""
         started = time.monotonic()
-        deadline = started + max(timeout, 1)
         last = None
         while True:
             pending = {k: v for k, v in self.health().items() if v != "healthy"}
             if not pending:
                 return
-            line = ", ".join(f"{k}: {v}" for k, v in pending.items())
+            line = ", ".join(f"{k}: {v}" for k, v in sorted(pending.items()))
             if line != last:
                 say(f"[{time.monotonic() - started:5.0f}s] waiting for {line}")
                 last = line
-            if time.monotonic() > deadline:
-                raise StackError(f"stack not healthy after {timeout:.0f}s: {line}\n" + self.describe(pending))
-            time.sleep(1)
+            if self.failed(pending) or time.monotonic() - started > max(timeout, 1):
+                what = "has failed" if self.failed(pending) else f"not healthy after {timeout:.0f}s"
+                raise StackError(f"{self.runtime} stack {what}: {line}\n" + self.describe(pending))
+            time.sleep(self.poll_interval)
 
     def describe(self, pending: dict[str, str] | None = None, lines: int = 40) -> str:
         """The last log lines of each pending (default: each unhealthy) service."""

@@ -111,23 +111,11 @@ class ComposeStack(Stack):
                 report[r["Name"]] = health or state
         return report
 
-    def wait_healthy(self, timeout: float, say=_say) -> None:
-        """As Stack.wait_healthy, but a container that failed (unhealthy, exited) fails at once."""
-        started = time.monotonic()
-        last = None
-        while True:
-            pending = {k: v for k, v in self.health().items() if v != "healthy"}
-            if not pending:
-                return
-            line = ", ".join(f"{k}: {v}" for k, v in sorted(pending.items()))
-            if line != last:
-                say(f"[{time.monotonic() - started:5.0f}s] waiting for {line}")
-                last = line
-            failed = {k: v for k, v in pending.items() if v in ("unhealthy", "dead") or v.startswith("exited")}
-            if failed or time.monotonic() - started > timeout:
-                what = "failed" if failed else f"not healthy after {timeout:.0f}s"
-                raise StackError(f"compose project {self.project.name} {what}: {line}\n" + self.describe(pending))
-            time.sleep(2)
+    poll_interval = 2.0
+
+    def failed(self, pending: dict[str, str]) -> dict[str, str]:
+        """Unhealthy, dead or exited containers: Docker will not make them healthy by waiting."""
+        return {k: v for k, v in pending.items() if v in ("unhealthy", "dead") or v.startswith("exited")}
 
     def describe(self, pending: dict[str, str] | None = None, lines: int = 60) -> str:
         """The last log lines and healthcheck output of every container that is not fine."""
@@ -172,7 +160,7 @@ class ComposeStack(Stack):
             self.project.logs_dir.chmod(0o777)
         _say(f"starting project {self.project.name}")
         self.compose("up", "-d", "--remove-orphans", timeout=900)
-        self.wait_healthy(timeout - (time.monotonic() - started))
+        self.wait_healthy(timeout - (time.monotonic() - started), say=_say)
         _say(f"healthy after {time.monotonic() - started:.0f}s")
 
     def stop(self, remove_state: bool = False) -> None:
@@ -191,7 +179,7 @@ class ComposeStack(Stack):
     def scale_workers(self, workers: int, timeout: float = 600) -> None:
         """Start or remove workers until `workers` run, and wait until all are healthy."""
         self.compose("up", "-d", "--no-recreate", "--scale", f"airflow-worker={workers}", timeout=timeout)
-        self.wait_healthy(timeout)
+        self.wait_healthy(timeout, say=_say)
 
     def status(self) -> int:
         print(self.compose("ps", "-a", "--format", "table {{.Name}}\t{{.Service}}\t{{.Status}}\t{{.Ports}}",
@@ -212,7 +200,7 @@ class ComposeStack(Stack):
 
     def restart(self, service: str, timeout: float = 300) -> None:
         self.compose("restart", services.get(service).name, timeout=timeout)
-        self.wait_healthy(timeout)
+        self.wait_healthy(timeout, say=_say)
 
     def kill(self, service: str) -> None:
         """SIGKILL every container of the service. Docker does not restart a container killed this
@@ -221,7 +209,7 @@ class ComposeStack(Stack):
 
     def start_service(self, service: str, timeout: float = 300) -> None:
         self.compose("up", "-d", "--no-recreate", "--no-deps", services.get(service).name, timeout=timeout)
-        self.wait_healthy(timeout)
+        self.wait_healthy(timeout, say=_say)
 
     # --- landing files (the airkit-data volume every worker shares) -----------------------------
     def write_data_file(self, relpath: str, text: str) -> None:
