@@ -13,12 +13,16 @@ in brackets, as the Makefile exports them):
   --airkit-keep                    [KEEP_STACK=1]  leave the isolated stack up for the next run
   --airkit-dags-dir=PATH           [AIRKIT_DAGS_DIR] the DAG folder the stack loads
   --airkit-state=PATH              [AIRKIT_TEST_STATE] where the isolated stack lives
+
+With pytest-xdist (`pytest -n N`) the workers share one stack and one date counter, and a test
+marked `stack_exclusive` runs alone on it (see airkit.testing.sharing).
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +31,13 @@ from typing import Any
 import pytest
 
 from airkit.stack import StackError, open_stack, project, settings, sysdeps
-from airkit.testing import tables
+from airkit.testing import sharing, tables
 from airkit.testing.postgres import ThrowawayPostgres
 
 #: First logical date unique_logical_date() considers: after the demo week (2024-01-01..07).
 FIRST_TEST_DATE = dt.date(2024, 2, 1)
 _RUNS = pytest.StashKey[list]()
+_TOKEN = pytest.StashKey[str]()
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -80,6 +85,11 @@ class HarnessConfig:
                    state=Path(state) if state else Path(config.rootpath) / ".state" / "test" / runtime)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{sharing.EXCLUSIVE_MARK}: the test kills, restarts or scales a "
+                            "component: under pytest-xdist no other test runs on the stack meanwhile")
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     if not any("integration" in str(arg) for arg in config.args) and not config.getoption("--airkit-stack"):
         return None
@@ -89,9 +99,13 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 # --- the stack ---------------------------------------------------------------------------------
-#: Dev timings for the harness' own stacks: a DAG file a test adds (or removes) is seen in
+#: Dev timings for the harness' own stacks. A DAG file a test adds (or removes) is seen in
 #: seconds, not after the .env.example's 30 s listing interval (a directory listing is cheap).
-HARNESS_SETTINGS = {"AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5"}
+#: A killed task is failed (and retried) after 30 s without a heartbeat, not 60: six missed
+#: 5 s heartbeats still separate a dead task from a busy machine.
+HARNESS_SETTINGS = {"AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
+                    "AIRFLOW__SCHEDULER__SCHEDULER_ZOMBIE_TASK_THRESHOLD": "30",
+                    "AIRFLOW__SCHEDULER__ZOMBIE_DETECTION_INTERVAL": "5"}
 
 
 def _isolated(harness: HarnessConfig):
@@ -138,14 +152,67 @@ def airflow_stack(pytestconfig: pytest.Config) -> Iterator[Any]:
             return
         if harness.stack != "isolated":
             raise pytest.UsageError(f"--airkit-stack must be isolated, running or a URL, not {harness.stack!r}")
+        token = sharing.session_token(pytestconfig)
+        if token is not None:
+            yield _shared_isolated(harness, token)
+            return  # the controller stops it once every worker is done
         stack = _isolated(harness)
-        stack.start(float(os.environ.get("UP_TIMEOUT") or 600))
+        stack.start(_up_timeout())
     except StackError as exc:
         pytest.fail(f"airkit: could not get a stack: {exc}", pytrace=False)
     yield stack
     if not harness.keep:
-        stack.stop(remove_state=True)
-        shutil.rmtree(harness.state, ignore_errors=True)
+        _remove(harness, stack)
+
+
+def _up_timeout() -> float:
+    return float(os.environ.get("UP_TIMEOUT") or 600)
+
+
+def _remove(harness: HarnessConfig, stack) -> None:
+    stack.stop(remove_state=True)
+    shutil.rmtree(harness.state, ignore_errors=True)
+
+
+def _shared_isolated(harness: HarnessConfig, token: str):
+    """An xdist worker's view of the session's isolated stack: started by whichever worker gets
+    here first, waited for by the others."""
+    with sharing.flocked(sharing.start_lock(harness.state)):
+        stack = _isolated(harness)  # under the lock: one env file, written once
+        if sharing.started_by(harness.state) == token:
+            stack.wait_healthy(_up_timeout())
+        else:
+            stack.start(_up_timeout())
+            sharing.mark_started(harness.state, token)
+    return stack
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist controller: every worker of this session gets the same token."""
+    node.workerinput[sharing.SESSION_KEY] = node.config.stash.setdefault(_TOKEN, uuid.uuid4().hex)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """xdist controller: the workers are done; stop the isolated stack one of them started."""
+    token = session.config.stash.get(_TOKEN, None)
+    if token is None:
+        return
+    harness = HarnessConfig.of(session.config)
+    if harness.keep or harness.stack != "isolated" or sharing.started_by(harness.state) != token:
+        return
+    _remove(harness, _isolated(harness))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """xdist worker: a test on the stack takes its turn (shared, or alone when marked
+    stack_exclusive) for its whole setup, call and teardown."""
+    if sharing.session_token(item.config) is None or "airflow_stack" not in item.fixturenames:
+        return (yield)
+    exclusive = item.get_closest_marker(sharing.EXCLUSIVE_MARK) is not None
+    with sharing.stack_turn(HarnessConfig.of(item.config).state / "locks", exclusive):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -169,34 +236,35 @@ def warehouse(airflow_stack) -> Iterator[Any]:
 
 # --- logical dates -----------------------------------------------------------------------------
 class LogicalDates:
-    """Hands out logical dates no other test of the session got, and that have no DAG run on the
-    stack yet (a kept stack still holds the last session's runs)."""
+    """Hands out logical dates no other test of the session got (the counter is shared by every
+    xdist worker), and that have no DAG run on the stack yet (a kept stack still holds the last
+    session's runs)."""
 
-    def __init__(self, api, first: dt.date = FIRST_TEST_DATE):
+    def __init__(self, api, counter: sharing.DateCounter):
         self.api = api
-        self.next = first
+        self.counter = counter
 
     def __call__(self) -> str:
-        while True:
-            day, self.next = self.next, self.next + dt.timedelta(days=1)
-            if not self.api.runs_on(day.isoformat()):
-                return day.isoformat()
+        return self.span(1)[0]
 
     def span(self, days: int) -> list[str]:
         """`days` consecutive unused dates (for backfills)."""
         while True:
-            start = self.next
+            start = self.counter.claim(days)
             candidate = [(start + dt.timedelta(days=i)).isoformat() for i in range(days)]
-            self.next = start + dt.timedelta(days=days)
             if not any(self.api.runs_on(d) for d in candidate):
                 return candidate
 
 
 @pytest.fixture(scope="session")
-def unique_logical_date(airflow_api) -> LogicalDates:
+def unique_logical_date(pytestconfig, airflow_api, tmp_path_factory) -> LogicalDates:
     """`unique_logical_date()` -> "YYYY-MM-DD" no other test in the session uses;
     `unique_logical_date.span(n)` -> n consecutive such dates."""
-    return LogicalDates(airflow_api)
+    shared = None
+    if sharing.session_token(pytestconfig) is not None:
+        # The workers' base temp dirs share one parent: the session's.
+        shared = tmp_path_factory.getbasetemp().parent / "airkit-logical-dates.json"
+    return LogicalDates(airflow_api, sharing.DateCounter(FIRST_TEST_DATE, shared))
 
 
 # --- running DAGs ------------------------------------------------------------------------------
