@@ -2,7 +2,7 @@
 
 The stack comes from the plugin (`airflow_stack`: an isolated stack of RUNTIME, or the running
 one; see airkit.testing.plugin). What is here is specific to this repository's DAGs: the demo
-events source's fault switch.
+events source's fault switch, and pausing the lesson DAGs a test module unpaused.
 """
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ def events_api(airflow_stack):
 
 
 class EventsAPI:
+    """Arms faults for a test and disarms exactly those: tests running at the same time each
+    keep their own."""
+
     def __init__(self, url: str):
         self.url = url
+        self.armed: list[int] = []
 
     def arm(self, fault: str, day: str | None = None, times: int | None = None, **extra) -> None:
         params = {"fault": fault, **extra}
@@ -28,10 +32,13 @@ class EventsAPI:
             params.update(start_date=day, end_date=(dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat())
         if times is not None:
             params["times"] = times
-        requests.post(f"{self.url}/faults", params=params, timeout=10).raise_for_status()
+        response = requests.post(f"{self.url}/faults", params=params, timeout=10)
+        response.raise_for_status()
+        self.armed.append(response.json()["armed"]["id"])
 
     def disarm(self) -> None:
-        requests.delete(f"{self.url}/faults", timeout=10).raise_for_status()
+        while self.armed:
+            requests.delete(f"{self.url}/faults", params={"id": self.armed.pop()}, timeout=10).raise_for_status()
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +48,24 @@ def _no_armed_faults(request):
         request.getfixturevalue("events_api").disarm()
 
 
+# The longest modules (measured: `make test-integration` prints the slowest tests), handed to
+# the xdist workers first, so the suite does not end waiting on one of them alone. The
+# exclusive fault tests lead: they run while the stack is otherwise least busy.
+LONGEST_FIRST = ("faults/test_component_faults.py", "faults/test_bad_input.py",
+                 "catalogue/test_sensors_and_datasets.py", "test_events_etl.py", "alerting/test_lesson_sla.py")
+
+
+def _longest_first(item) -> int:
+    path = item.nodeid.split("::")[0]
+    return next((i for i, name in enumerate(LONGEST_FIRST) if path.endswith(name)), len(LONGEST_FIRST))
+
+
 def pytest_collection_modifyitems(config, items):
-    """compose_only tests skip on any other runtime (they read Docker's own view of the stack)."""
+    """Longest modules first; compose_only tests skip on any other runtime (they read Docker's
+    own view of the stack)."""
     from airkit.testing.plugin import HarnessConfig
 
+    items.sort(key=_longest_first)  # stable: a module's tests keep their order
     if HarnessConfig.of(config).runtime == "compose":
         return
     skip = pytest.mark.skip(reason="compose-only check: needs --airkit-runtime=compose (RUNTIME=compose)")

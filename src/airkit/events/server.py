@@ -6,7 +6,8 @@ Endpoints::
     GET    /events?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD   (end exclusive)
     GET    /faults                                   -> the armed faults
     POST   /faults?fault=NAME[&start_date=..&end_date=..][&times=N][&delay=S]
-    DELETE /faults                                   -> disarm all, reset fault_times counters
+    DELETE /faults[?id=N]                            -> disarm all (or the arming with that id),
+                                                        reset their fault_times counters
 
 Faults (for tests and training), chosen per request with ``fault=`` on ``/events``, armed
 at run time with ``POST /faults`` (a DAG's request cannot carry test parameters), or as a
@@ -146,10 +147,16 @@ class FaultState:
             self._armed.append(entry)
         return dict(entry)
 
-    def disarm(self) -> None:
+    def disarm(self, armed_id: int | None = None) -> None:
+        """Every arming, or only the one with `armed_id` (tests running at once each disarm
+        their own)."""
         with self._lock:
-            self._armed.clear()
-            self._counts.clear()
+            if armed_id is None:
+                self._armed.clear()
+                self._counts.clear()
+                return
+            self._armed = [a for a in self._armed if a["id"] != armed_id]
+            self._counts = {k: n for k, n in self._counts.items() if k[:2] != ("armed", armed_id)}
 
     def armed(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -288,8 +295,9 @@ class EventsHandler(BaseHTTPRequestHandler):
         self._json(HTTPStatus.OK, {"armed": entry})
 
     def _disarm(self, params: dict[str, str]) -> None:
-        self.faults.disarm()
-        self._json(HTTPStatus.OK, {"armed": []})
+        armed_id = _parse_number(params, "id", None, maximum=1e12)
+        self.faults.disarm(int(armed_id) if armed_id is not None else None)
+        self._json(HTTPStatus.OK, {"armed": self.faults.armed()})
 
     def _events(self, params: dict[str, str]) -> None:
         start, end = _parse_range(params)  # type: ignore[misc]  # required=True never returns None

@@ -43,6 +43,9 @@ class AirflowAPI:
         self.wait_for_dag(dag_id)
         self.call("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": False})
 
+    def pause(self, dag_id: str) -> None:
+        self.call("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": True})
+
     def trigger(self, dag_id: str, logical_date: str, run_id: str, conf: dict | None = None) -> dict:
         """A manual run for `logical_date` (YYYY-MM-DD), replacing an earlier run of that id."""
         self.unpause(dag_id)

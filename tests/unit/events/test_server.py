@@ -126,6 +126,17 @@ def test_faults_armed_at_run_time(url: str) -> None:
     assert get(url, **DAY).json() == generate_range(**DAY)
 
 
+def test_disarming_one_arming_keeps_the_others(url: str) -> None:
+    other = {"start_date": "2024-01-05", "end_date": "2024-01-06"}
+    mine = requests.post(f"{url}/faults", params={**DAY, "fault": "http500"}, timeout=5).json()["armed"]["id"]
+    requests.post(f"{url}/faults", params={**other, "fault": "empty"}, timeout=5)
+    left = requests.delete(f"{url}/faults", params={"id": mine}, timeout=5).json()["armed"]
+    assert [a["fault"] for a in left] == ["empty"]
+    assert get(url, **DAY).json() == generate_range(**DAY)
+    assert get(url, **other).json() == []
+    requests.delete(f"{url}/faults", timeout=5)
+
+
 def test_arming_needs_a_known_fault(url: str) -> None:
     assert requests.post(f"{url}/faults", timeout=5).status_code == 400
 
