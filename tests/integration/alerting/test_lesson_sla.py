@@ -53,4 +53,4 @@ def test_a_late_scheduled_run_records_an_sla_miss_and_fires_the_callback(airflow
         runs = airflow_stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns")["dag_runs"]
         assert runs and {r["run_type"] for r in runs} == {"scheduled"}
     finally:
-        airflow_stack.api.call("PATCH", f"/dags/{DAG_ID}", params={"update_mask": "is_paused"}, json={"is_paused": True})
+        airflow_stack.api.pause(DAG_ID)

@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-# DAGs these tests unpause; paused again once this package's tests are done, so their scheduled
-# runs (a sensor poking for yesterday's file, ...) stop using the small machine while the rest of
-# the suite runs.
-LESSON_DAGS = ("operators_showcase", "dependency_isolation", "partner_file_sensor",
-               "wait_for_events_etl", "daily_stats_consumer")
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _pause_lesson_dags_afterwards(airflow_stack):
+@pytest.fixture(scope="module", autouse=True)
+def _pause_unpaused_lessons_afterwards(request, airflow_stack):
+    """A module names the lesson DAGs it unpauses in UNPAUSES; they are paused again when it is
+    done, so their scheduled runs (a sensor poking for yesterday's file, ...) stop using the
+    small machine. Per module, not per package: under xdist another worker may still be running
+    the other modules, and pausing a DAG stops its running runs too."""
     yield
-    for dag_id in LESSON_DAGS:
-        airflow_stack.api.request("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"},
-                                  json={"is_paused": True})
+    for dag_id in getattr(request.module, "UNPAUSES", ()):
+        airflow_stack.api.pause(dag_id)

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-
 from airkit.stack import project
 
 pytestmark = pytest.mark.integration
+UNPAUSES = ("operators_showcase", "dependency_isolation")  # paused again afterwards (conftest.py)
 
 
 def test_every_operator_kind_runs_and_renders_the_logical_date(airflow_stack, run_dag):

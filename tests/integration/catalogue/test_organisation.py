@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from airkit.stack import project
 from tests.integration.catalogue.lessons import make
 
 pytestmark = pytest.mark.integration
+NEVER_RUNS = Path(__file__).parent / "fixtures" / "fixture_never_runs.py"
 
 TAG = re.compile(r"^(team|domain|lesson):[a-z0-9][a-z0-9-]*$")
 DAG_IDS = sorted(p.stem for p in (project.root() / "dags").glob("*.py") if not p.name.startswith("_"))
@@ -35,10 +37,11 @@ def test_every_dag_is_tagged_and_documented_in_the_api(airflow_stack):
     assert not problems, "\n".join(problems)
 
 
-def test_db_clean_removes_rows_older_than_the_retention_only(airflow_stack, unique_logical_date):
-    dag_id = "daily_stats_consumer"  # paused while this runs: its runs stay queued, nothing executes
-    airflow_stack.api.wait_for_dag(dag_id)
-    airflow_stack.api.call("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": True})
+# Alone on the stack: "every row inside the window is still there" cannot tell db-clean from a
+# test that deletes its own runs at the same time.
+@pytest.mark.stack_exclusive
+def test_db_clean_removes_rows_older_than_the_retention_only(airflow_stack, dag_file, unique_logical_date):
+    dag_id = dag_file(NEVER_RUNS)["dag_id"]  # paused: its runs stay queued, nothing executes
     tag = uuid.uuid4().hex[:8]
     old_run, new_run = f"it_dbclean_old_{tag}", f"it_dbclean_new_{tag}"
     for run_id in (old_run, new_run):

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 
 SENSORS = "wait_for_events_etl"
 CONSUMER = "daily_stats_consumer"
+UNPAUSES = (SENSORS, CONSUMER, "partner_file_sensor")  # paused again afterwards (conftest.py)
 
 
 @pytest.fixture(scope="module")

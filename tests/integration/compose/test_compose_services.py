@@ -31,6 +31,7 @@ def test_every_service_is_running_and_healthy(airflow_stack):
     assert not not_fine, f"not running+healthy: {not_fine}\n{airflow_stack.describe()}"
 
 
+@pytest.mark.stack_exclusive
 def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(airflow_stack):
     worker = airflow_stack.containers("airflow-worker")[0]
     node = f"celery@{airflow_stack.compose('exec', '-T', 'airflow-worker', 'hostname').stdout.strip()}"

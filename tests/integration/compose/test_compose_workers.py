@@ -22,6 +22,8 @@ def three_workers(airflow_stack):
         airflow_stack.scale_workers(1)
 
 
+# Scaling back stops two workers, with whatever tasks of other tests they hold.
+@pytest.mark.stack_exclusive
 def test_three_workers_share_one_backfill(airflow_stack, three_workers, unique_logical_date):
     assert len(three_workers) == 3, three_workers
     span = unique_logical_date.span(4)

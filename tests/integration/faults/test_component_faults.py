@@ -3,7 +3,8 @@
 Each test: the day's rows are gone (see clean_reference), a run starts, the task named below is
 caught mid-write (faultkit.table_held), the fault is injected, the hold is released, and the run
 must end `success` with the warehouse checksums of a clean run of the same day: zero lost, zero
-duplicated.
+duplicated. A fault test has the stack to itself (stack_exclusive): a killed worker or a
+restarted database would otherwise fail whatever else was running.
 """
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from tests.integration.faults.faultkit import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+def test_the_clean_reference_is_a_complete_load_of_each_fault_day(clean_reference, fault_days):
+    """The fixture checked each clean run against the generator. Asked for here, by a test that
+    shares the stack, so its runs do not take the exclusive tests' time alone."""
+    assert set(clean_reference) == set(fault_days.values())
 
 
 def run_with_fault(airflow_stack, clean_reference, fault_days, name: str, task_id: str, table: str,
@@ -41,6 +48,7 @@ def run_with_fault(airflow_stack, clean_reference, fault_days, name: str, task_i
     return airflow_stack.api.task_instances(DAG_ID, run_id)
 
 
+@pytest.mark.stack_exclusive
 def test_worker_sigkilled_mid_load(airflow_stack, clean_reference, fault_days):
     def inject():
         kill_hard(airflow_stack, "airflow-worker")
@@ -51,16 +59,19 @@ def test_worker_sigkilled_mid_load(airflow_stack, clean_reference, fault_days):
     assert tis["load_events"]["try_number"] >= 2, tis["load_events"]
 
 
+@pytest.mark.stack_exclusive
 def test_scheduler_restarted_mid_stats(airflow_stack, clean_reference, fault_days):
     run_with_fault(airflow_stack, clean_reference, fault_days, "scheduler_restart", "calculate_stats", "daily_stats",
                    lambda: airflow_stack.restart("airflow-scheduler"))
 
 
+@pytest.mark.stack_exclusive
 def test_postgres_restarted_mid_load(airflow_stack, clean_reference, fault_days):
     run_with_fault(airflow_stack, clean_reference, fault_days, "postgres_restart", "load_events", "events",
                    lambda: airflow_stack.restart("postgres"))
 
 
+@pytest.mark.stack_exclusive
 def test_redis_restarted_mid_stats(airflow_stack, clean_reference, fault_days):
     run_with_fault(airflow_stack, clean_reference, fault_days, "redis_restart", "calculate_stats", "daily_stats",
                    lambda: airflow_stack.restart("redis"))

@@ -134,6 +134,8 @@ def test_flower_requires_auth(airflow_stack):
         airflow_stack.compose("--profile", "flower", "rm", "-sf", "flower", check=False)
 
 
+# Alone on the stack: holding the table stops every run's writes to it, not only this test's.
+@pytest.mark.stack_exclusive
 def test_a_running_tasks_log_is_served_by_its_worker_through_the_webserver(airflow_stack, unique_logical_date):
     """While a task runs, the webserver fetches its log from the worker's log server with a
     token signed by the shared secret key; a mismatch gives the 403 of apache/airflow#17260."""
