@@ -19,6 +19,7 @@ ENV_FILE ?= .env
 STATE_DIR ?= .state/local
 COMPOSE_PROJECT ?= airkit
 PYTEST_ARGS ?=
+TEST_PROCESSES ?= 3
 WORKERS ?= 3
 RETENTION_DAYS ?= 90
 EXTRA_CA ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
@@ -168,14 +169,18 @@ test-unit: install ## Unit tests (DAG integrity, package, operators against a th
 	$(VENV)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
 # On compose the suite starts its own isolated project from our image, so it is built (cached) first.
+# TEST_PROCESSES pytest-xdist workers share the one stack, a test module each at a time (its module
+# fixtures run once); tests marked stack_exclusive get the stack alone (airkit.testing.sharing).
 test-integration: install runtime $(RUNTIME_IMAGE) ## Integration suite against an isolated stack (or AIRKIT_STACK=running)
-	$(VENV)/bin/python -m pytest tests/integration --durations=10 $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest tests/integration --durations=10 \
+	  $(if $(filter-out 0 1,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadscope) $(PYTEST_ARGS)
 
 # Another repository's suite with the airkit plugin, from its own directory (its pyproject's addopts).
 test-example: install runtime $(RUNTIME_IMAGE) ## The external DAG repo example (examples/external-dag-repo) on RUNTIME
 	cd examples/external-dag-repo && $(abspath $(VENV))/bin/python -m pytest $(PYTEST_ARGS)
 
 ##- PYTEST_ARGS="-k ..."       extra pytest arguments for test-unit and test-integration
+##- TEST_PROCESSES=3           integration test modules run at once against the one stack (1: in turn)
 
 ##@ Docker Compose runtime
 
@@ -223,7 +228,7 @@ bench: install runtime ## Benchmarks: load speed, scheduling, start-up, idle mem
 
 ##- QUICK=1                    smoke run for CI: 20k rows, tuned config only, no warm restart (~2-3 min)
 ##- BENCH_SECTIONS=load,stack[,suite]   which sections run
-##- BENCH_SUITE=1              also time `make test`
+##- BENCH_SUITE=1              also time `make test-integration` (its slowest tests too)
 ##- BENCH_SIZES=100000,1000000 row counts of the load section
 ##- BENCH_PG_DSN=<libpq URI>   load into that database (e.g. a warehouse) instead of a throwaway one
 ##- BENCH_NOTE="..."           stored in the results. Targets are reported, never enforced.
