@@ -57,6 +57,8 @@ def render(result: dict[str, Any]) -> str:
     if result.get("suite"):
         s = result["suite"]
         parts.append(f"\n## Test suite: `{s.get('command')}` {fmt(s.get('seconds'))} s (exit {s.get('exit_code')})")
+        if s.get("slowest"):
+            parts.append("slowest (pytest --durations):\n" + "\n".join(f"  {line}" for line in s["slowest"]))
     if result.get("targets"):
         parts.append("\n## Targets (reported, not enforced)")
         parts.append(table(["target", "measured", "goal", "verdict"],

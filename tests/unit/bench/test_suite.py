@@ -1,0 +1,25 @@
+"""The suite section keeps pytest's --durations table: where the suite's time went."""
+from __future__ import annotations
+
+from bench.suite import slowest
+
+OUTPUT = """\
+tests/integration/test_events_etl.py ....
+============================= slowest 10 durations =============================
+89.68s call     tests/integration/faults/test_component_faults.py::test_postgres_restarted_mid_load
+53.47s call     tests/integration/test_events_etl.py::test_backfilling_twice_gives_identical_checksums
+
+(8 durations < 0.005s hidden.  Use -vv to show these durations.)
+=========================== short test summary info ============================
+"""
+
+
+def test_the_durations_table_is_kept_line_by_line():
+    assert slowest(OUTPUT) == [
+        "89.68s call     tests/integration/faults/test_component_faults.py::test_postgres_restarted_mid_load",
+        "53.47s call     tests/integration/test_events_etl.py::test_backfilling_twice_gives_identical_checksums",
+    ]
+
+
+def test_no_table_gives_an_empty_list():
+    assert slowest("1 passed in 0.1s\n") == []
