@@ -9,6 +9,10 @@ still share one isolated stack:
   alone: it waits until the tests running elsewhere finish, and none starts until it is done;
 - logical dates are claimed from one counter, so two workers never hand out the same day.
 
+A turn covers a test's setup, call and teardown, nothing after: a DAG run a test starts must
+end inside that test (or the module fixture that started it), or an exclusive test elsewhere
+may kill the worker under it.
+
 Everything is coordinated through `fcntl.flock` on files in a directory all workers see; a
 lock dies with its process, so a crashed worker never wedges the others.
 """

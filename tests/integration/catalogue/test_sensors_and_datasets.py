@@ -1,8 +1,10 @@
 """Sensors and data-aware scheduling on the live stack.
 
 One events_etl run (day "produced") serves the ExternalTaskSensor success path and the Dataset
-consumer; the sensor timeout run (day "never produced": no test runs events_etl for a date
-unique_logical_date handed out) is started first so its wait overlaps the other tests.
+consumer; the sensor timeout run is for a day "never produced" (no test runs events_etl for a
+date unique_logical_date handed out). Every run starts and ends inside one test: a run left in
+flight between tests could be hit by another worker's stack_exclusive fault test (a killed
+worker turns a sensor's clean timeout into a retry).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def produced(unique_logical_date) -> str:
     return unique_logical_date()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def timeout_run(airflow_stack, unique_logical_date):
     """A sensor run for a day events_etl never ran: both sensors must wait, then time out."""
     never_produced = unique_logical_date()
@@ -37,7 +39,7 @@ def timeout_run(airflow_stack, unique_logical_date):
 
 
 @pytest.fixture(scope="module")
-def producer_run(airflow_stack, timeout_run, produced):
+def producer_run(airflow_stack, produced):
     """A successful events_etl run, with the Dataset consumer unpaused before it."""
     airflow_stack.api.unpause(CONSUMER)
     run_id = f"it_producer_{produced}"
