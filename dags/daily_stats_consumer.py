@@ -20,7 +20,7 @@ and a failed producer run creates nothing.
 from __future__ import annotations
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
 from airkit.datasets import DAILY_STATS

@@ -28,7 +28,7 @@ not installed there, so they cannot use hooks or the Airflow context.
 from __future__ import annotations
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
 from airkit.isolation import isolated_python, wheelhouse

@@ -57,7 +57,7 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
 from airkit import dag_defaults, failure_callbacks

@@ -37,8 +37,7 @@ Try it: arm a fault on the events API for a day (`POST /faults?fault=wrong_types
 from __future__ import annotations
 
 import pendulum
-from airflow.decorators import dag, task
-from airflow.utils.trigger_rule import TriggerRule
+from airflow.providers.common.compat.sdk import TriggerRule, dag, task
 
 from airkit import dag_defaults, failure_callbacks
 
@@ -60,7 +59,7 @@ def lesson_fail_fast():
         """The day's events from the events API, validated; the number of distinct events."""
         import json
 
-        from airflow.exceptions import AirflowFailException, AirflowSkipException
+        from airflow.providers.common.compat.sdk import AirflowFailException, AirflowSkipException
         from airflow.providers.http.hooks.http import HttpHook
 
         from airkit.events.schema import EVENT_FIELDS, EVENT_KEY

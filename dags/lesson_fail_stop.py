@@ -36,7 +36,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
 
@@ -69,7 +69,7 @@ def lesson_fail_stop():
 
     @task
     def fails_fast(run_id: str | None = None) -> None:
-        from airflow.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         # Wait (bounded) for the sibling to be running, so the lesson shows a *running* task
         # being stopped; on a busy machine it might otherwise not have started yet.

@@ -30,7 +30,7 @@ import time
 from datetime import timedelta
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
 

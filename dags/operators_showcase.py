@@ -29,10 +29,10 @@ Trigger it for any day; every task's XCom shows that day.
 from __future__ import annotations
 
 import pendulum
-from airflow.decorators import dag, task
-from airflow.operators.bash import BashOperator
-from airflow.operators.empty import EmptyOperator
-from airflow.operators.python import PythonOperator
+from airflow.providers.common.compat.sdk import dag, task
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import PythonOperator
 
 from airkit import dag_defaults, failure_callbacks
 from airkit.operators.landing_file import WriteLandingFileOperator

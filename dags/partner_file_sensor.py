@@ -29,8 +29,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.decorators import dag, task
-from airflow.sensors.filesystem import FileSensor
+from airflow.providers.common.compat.sdk import dag, task
+from airflow.providers.standard.sensors.filesystem import FileSensor
 
 from airkit import dag_defaults, failure_callbacks
 
@@ -58,7 +58,7 @@ def partner_file_sensor():
     def count_partner_rows(ds: str | None = None) -> int:
         import os
 
-        from airflow.hooks.filesystem import FSHook
+        from airflow.providers.standard.hooks.filesystem import FSHook
 
         from airkit.landing import read_records
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
 from airkit.sensors.external_task import BoundedExternalTaskSensor

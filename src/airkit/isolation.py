@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 ISOLATED_PYTHON_ENV = "AIRKIT_ISOLATED_PYTHON"
 WHEELHOUSE_ENV = "AIRKIT_WHEELHOUSE"

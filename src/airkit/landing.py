@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 DATA_DIR_ENV = "AIRKIT_DATA_DIR"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 #: Logical types a :class:`Field` may declare. They map onto Postgres column types; the
 #: target table decides the exact type (e.g. ``numeric(12,2)``).

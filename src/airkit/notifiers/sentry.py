@@ -7,12 +7,12 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.notifications.basenotifier import BaseNotifier
+from airflow.providers.common.compat.sdk import BaseNotifier
 
 from airkit.notifiers.log import describe_failure
 
 if TYPE_CHECKING:
-    from airflow.utils.context import Context
+    from airflow.providers.common.compat.sdk import Context
 
 log = logging.getLogger("airkit.alerts")
 

@@ -7,14 +7,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
-from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
-from airflow.models import BaseOperator
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSkipException,
+    BaseOperator,
+)
 from airflow.providers.http.hooks.http import HttpHook
 
 from airkit.landing import write_atomic
 
 if TYPE_CHECKING:
-    from airflow.utils.context import Context
+    from airflow.providers.common.compat.sdk import Context
 
 # Statuses that say "try again later". Any other 4xx means the request itself is wrong and
 # will be just as wrong on the next try.

@@ -6,8 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
-from airflow.exceptions import AirflowFailException
-from airflow.models import BaseOperator
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 from psycopg2 import sql
 
 from airkit.hooks import warehouse
@@ -16,7 +15,7 @@ from airkit.landing import detect_format, read_records
 from airkit.schema import Field, validate_records
 
 if TYPE_CHECKING:
-    from airflow.utils.context import Context
+    from airflow.providers.common.compat.sdk import Context
 
 
 def overwrite_partition(

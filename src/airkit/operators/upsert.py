@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
-from airflow.exceptions import AirflowFailException
-from airflow.models import BaseOperator
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 from psycopg2 import sql
 
 from airkit.hooks.warehouse import WarehouseHook, copy_rows, table_identifier
@@ -15,7 +14,7 @@ from airkit.landing import detect_format, read_records
 from airkit.schema import Field, validate_records
 
 if TYPE_CHECKING:
-    from airflow.utils.context import Context
+    from airflow.providers.common.compat.sdk import Context
 
 # Extra staging column: the record's position in the file, the last tie-breaker, so that
 # even two versions that agree on every ``order_by`` column resolve the same way every run.
