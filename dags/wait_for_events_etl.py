@@ -20,9 +20,10 @@ wait_deferred ────┘
   alerts. It is short here (90 s) so the timeout can be watched in training; in production
   use hours, below the schedule interval. `failed_states` stops the wait at once if the
   upstream task failed instead of waiting for the timeout.
-- The sensors are `airkit.sensors.external_task.BoundedExternalTaskSensor`: in Airflow 2.11
-  the deferrable ExternalTaskSensor ignores `timeout` (it uses `execution_timeout`) and its
-  timeout is retried; the package's subclass gives both modes the same `timeout` meaning.
+- The sensors are `airkit.sensors.external_task.BoundedExternalTaskSensor`, the standard
+  provider's ExternalTaskSensor with one fix: on Airflow 2 the end of a *deferred* wait is
+  an ordinary, retried error; the subclass makes it the same final `AirflowSensorTimeout`
+  as in the other modes (Airflow 3 already does).
 - Use a sensor for "the same day of another DAG"; if any new data should trigger the
   consumer, use Datasets instead (see `daily_stats_consumer`).
 """
@@ -60,7 +61,7 @@ def wait_for_events_etl():
         task_id="wait_rescheduled", mode="reschedule", poke_interval=15, **common
     )
     wait_deferred = BoundedExternalTaskSensor(
-        task_id="wait_deferred", deferrable=True, poll_interval=10, **common
+        task_id="wait_deferred", deferrable=True, poke_interval=10, **common
     )
 
     @task
