@@ -4,14 +4,14 @@
 `events_etl` declares what it writes as **Datasets** (`outlets=` on `load_events` and
 `calculate_stats`). This DAG's `schedule` is that Dataset: every time a producer task that
 names it succeeds, Airflow records a dataset event and creates a run of this DAG
-(run type `dataset_triggered`). No sensor polls, no clock guesses when the data is ready,
+(run type `dataset_triggered`; Airflow 3 calls Datasets *Assets*: `asset_triggered`). No sensor polls, no clock guesses when the data is ready,
 and a failed producer run creates nothing.
 
 - The Dataset URI is the contract between the two DAGs: both import it from
   `airkit.datasets`, so it is spelled once. Airflow does not open it: it is a name, not a
   connection.
 - Several events between two consumer runs are collapsed into one run; `triggering_dataset_events`
-  lists them all. So the consumer reads which producer runs (and days) it covers from
+  (Airflow 3: `triggering_asset_events`) lists them all. So the consumer reads which producer runs (and days) it covers from
   there, not from its own logical date (which is just the time the run was created).
 - Use Datasets for "whenever new data exists"; use ExternalTaskSensor for "the same day of
   another DAG" (see `wait_for_events_etl`).
@@ -37,17 +37,21 @@ from airkit.datasets import DAILY_STATS
 )
 def daily_stats_consumer():
     @task
-    def covered_days(triggering_dataset_events=None) -> list[dict]:
+    def covered_days(triggering_asset_events=None, triggering_dataset_events=None) -> list[dict]:
         """The producer runs (and their days) whose stats this run covers."""
+        # Airflow 3 fills only triggering_asset_events, keyed by Asset; Airflow 2 only
+        # triggering_dataset_events, keyed by URI. Reading just the 2.x one returns [] on 3.
+        triggering = triggering_asset_events or triggering_dataset_events or {}
         covered = []
-        for uri, events in (triggering_dataset_events or {}).items():
+        for asset, events in triggering.items():
             for event in events:
                 source = event.source_dag_run
                 covered.append({
-                    "uri": uri,
+                    "uri": getattr(asset, "uri", asset),
                     "dag_id": event.source_dag_id,
                     "run_id": event.source_run_id,
-                    "day": source.logical_date.date().isoformat() if source else None,
+                    # Airflow 3 runs may have no logical date (e.g. asset-triggered producers).
+                    "day": source.logical_date.date().isoformat() if source and source.logical_date else None,
                 })
         print(covered)
         return covered
