@@ -3,9 +3,11 @@
 
 By default a failed task only fails its *downstream* tasks; siblings that are already running
 carry on to the end (minutes or hours of work whose result the failed run will never use).
-With `fail_stop=True` on the DAG, the first task that *fails for good* (no retries left, or
-`AirflowFailException`) stops the rest of the run at once: running tasks are marked failed
-and killed, tasks not yet started are skipped.
+With `fail_stop=True` on the DAG (Airflow 2; Airflow 3 renamed it `fail_fast=True`, and
+this DAG passes `**airkit.compat.fail_fast_kwargs()`, which picks the running line's name),
+the first task that *fails for good* (no retries left, or `AirflowFailException`) stops the
+rest of the run at once: running tasks are marked failed and killed, tasks not yet started
+are skipped.
 
 ```
 long_running ──> publish
@@ -22,7 +24,7 @@ is marked *success* although a task failed. (With `fails_fast >> publish` as the
 this very DAG would report success.) Keep the work that can fail visible as a leaf, as
 `fails_fast` is here, or give the DAG a final check task that fails when anything failed.
 
-Rules that come with `fail_stop=True` (Airflow checks them when parsing the DAG):
+Rules that come with `fail_stop` / `fail_fast` (Airflow checks them when parsing the DAG):
 every task must keep the default trigger rule `all_success`; teardown tasks still run.
 Use it for runs whose tasks are all-or-nothing (a dataset built from several parts), not
 for DAGs of independent tasks where one failure should not cancel the others.
@@ -39,6 +41,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
+from airkit.compat import fail_fast_kwargs
 
 
 def _started_marker(run_id: str) -> Path:
@@ -52,7 +55,7 @@ def _started_marker(run_id: str) -> Path:
     schedule=None,
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
-    fail_stop=True,
+    **fail_fast_kwargs(),
     default_args=dag_defaults(),
     on_failure_callback=failure_callbacks(),
     doc_md=__doc__,
