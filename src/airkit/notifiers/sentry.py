@@ -48,7 +48,8 @@ class SentryNotifier(BaseNotifier):
     logical date, log URL, max tries and, for DAG runs, the failed tasks.
 
     :param dsn: the Sentry DSN; default: the ``SENTRY_DSN`` environment variable, read when
-        the callback runs. No DSN means no event and no error: alerting is optional.
+        the callback runs. No DSN means no event and no error: alerting is optional, and
+        a Sentry that fails (bad DSN, SDK error) is logged, never raised into the callback.
     :param message: the event's message (templated with the callback context); default: a
         one-line summary such as "Airflow task my_dag.load failed (try 3 of 3)".
     :param level: Sentry level; default ``error``, ``warning`` for retries and SLA misses.
@@ -86,6 +87,14 @@ class SentryNotifier(BaseNotifier):
         if not dsn:
             log.info("SENTRY_DSN is not set: no Sentry alert sent")
             return
+        try:
+            self._send(context, dsn)
+        except Exception:
+            # A broken alert channel must never break the callback. Airflow 2's BaseNotifier
+            # logged what notify() raised, Airflow 3's re-raises it, so the error ends here.
+            log.exception("Sentry alert not sent")
+
+    def _send(self, context: Context, dsn: str) -> None:
         import sentry_sdk
         from sentry_sdk.utils import event_from_exception
 
