@@ -4,6 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
+import psycopg2
 import pytest
 
 from airkit.hooks.warehouse import WarehouseHook, copy_rows, table_identifier
@@ -44,6 +45,22 @@ def test_copy_takes_exact_types_fast_and_everything_else_the_general_way(pg_conn
         copy_rows(cur, "t", ["id", "big", "f", "ts", "b", "lvl", "s"], rows)
         cur.execute("SELECT id, big, f, ts, b, lvl, s FROM t ORDER BY id")
         assert cur.fetchall() == [tuple(int(v) if isinstance(v, Level) else v for v in r) for r in rows]
+
+
+@pytest.mark.parametrize("provider_wants_psycopg3", [False, True], ids=["airflow-2", "airflow-3"])
+def test_connections_are_psycopg2_with_the_connections_options(pg_schema, monkeypatch,
+                                                                provider_wants_psycopg3) -> None:
+    # On Airflow 3 (SQLAlchemy 2) the provider would connect with psycopg 3; the flag it
+    # decides that by is flipped here, so both lines' paths run on this 2.x venv.
+    from airflow.providers.postgres.hooks import postgres
+
+    monkeypatch.setattr(postgres, "USE_PSYCOPG3", provider_wants_psycopg3)
+    # Imported by the provider only when the flag is set at import time.
+    monkeypatch.setattr(postgres, "register_default_adapters", lambda conn: None, raising=False)
+    with WarehouseHook().transaction() as conn, conn.cursor() as cur:
+        assert isinstance(conn, psycopg2.extensions.connection)
+        cur.execute("SHOW search_path")
+        assert cur.fetchone()[0] == pg_schema
 
 
 def test_default_connection_and_transaction(pg_schema) -> None:
