@@ -16,8 +16,11 @@ main_environment ──> external_python ──> virtualenv ──> compare
   is reviewed and locked like the main one. Prefer it.
 - **`@task.virtualenv`** (PythonVirtualenvOperator) creates a fresh virtualenv *for every
   run* and installs `requirements` into it. Slower, and it needs a package source at run
-  time: here the platform's wheelhouse (`AIRKIT_WHEELHOUSE`) with `--no-index`, so it works
-  offline and installs exactly the reviewed wheels, never whatever PyPI serves today.
+  time: here the platform's wheelhouse (`AIRKIT_WHEELHOUSE`), so it works offline and
+  installs exactly the reviewed wheels, never whatever PyPI serves today. The workers'
+  environment says so to pip (`PIP_NO_INDEX=1`, `PIP_FIND_LINKS=<wheelhouse>`), and
+  `requirements` holds only pins: Airflow 3 reads each line as a requirement, so pip
+  options such as `--no-index` cannot go there.
   `system_site_packages=False` keeps the main environment's tabulate out of it.
 
 Both isolated functions import everything they use *inside* the function (it runs in
@@ -31,7 +34,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
-from airkit.isolation import isolated_python, wheelhouse
+from airkit.isolation import isolated_python
 
 # The version requirements/isolated.txt pins; the lock pins another one.
 ISOLATED_TABULATE = "tabulate==0.9.0"
@@ -43,8 +46,8 @@ ISOLATED_TABULATE = "tabulate==0.9.0"
     catchup=False,
     default_args=dag_defaults(),
     on_failure_callback=failure_callbacks(),
-    # Callables, so the paths are looked up when a task renders on the worker.
-    user_defined_macros={"isolated_python": isolated_python, "wheelhouse": wheelhouse},
+    # A callable, so the path is looked up when a task renders on the worker.
+    user_defined_macros={"isolated_python": isolated_python},
     doc_md=__doc__,
     tags=["team:data-platform", "domain:training", "lesson:dependency-isolation"],
 )
@@ -66,9 +69,8 @@ def dependency_isolation():
         return {"tabulate": tabulate.__version__, "python": sys.executable}
 
     @task.virtualenv(
-        # Lines of a pip requirements file: options first, then the pins (templated, so
-        # the wheelhouse path is the worker's).
-        requirements=["--no-index", "--find-links={{ wheelhouse() }}", ISOLATED_TABULATE],
+        # Pins only; the wheelhouse comes from the worker's PIP_NO_INDEX / PIP_FIND_LINKS.
+        requirements=[ISOLATED_TABULATE],
         system_site_packages=False,
     )
     def virtualenv() -> dict:

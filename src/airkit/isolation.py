@@ -5,8 +5,11 @@ in the environment of every Airflow process:
 
 - ``AIRKIT_ISOLATED_PYTHON``: interpreter of a ready-made venv, for ExternalPythonOperator;
 - ``AIRKIT_WHEELHOUSE``: a folder of wheels, so PythonVirtualenvOperator installs offline.
+  pip finds it through ``PIP_NO_INDEX=1`` and ``PIP_FIND_LINKS`` in the workers' environment,
+  not through options in ``requirements``, which Airflow 3 reads as PEP 508 pins only.
 
-The functions are template macros, read when a task renders on the worker, never at parse time.
+:func:`isolated_python` is a template macro, read when a task renders on the worker, never at
+parse time.
 """
 
 from __future__ import annotations
@@ -17,24 +20,16 @@ from pathlib import Path
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 ISOLATED_PYTHON_ENV = "AIRKIT_ISOLATED_PYTHON"
-WHEELHOUSE_ENV = "AIRKIT_WHEELHOUSE"
-
-
-def _existing(variable: str, want_dir: bool) -> str:
-    value = os.environ.get(variable, "").strip()
-    if not value:
-        raise AirflowFailException(f"{variable} is not set on this worker (see `make install` / the image)")
-    path = Path(value)
-    if not (path.is_dir() if want_dir else path.is_file()):
-        raise AirflowFailException(f"{variable}={value} does not exist on this worker; run `make install`")
-    return value
 
 
 def isolated_python() -> str:
     """Absolute path of the isolated environment's interpreter."""
-    return _existing(ISOLATED_PYTHON_ENV, want_dir=False)
+    value = os.environ.get(ISOLATED_PYTHON_ENV, "").strip()
+    if not value:
+        raise AirflowFailException(
+            f"{ISOLATED_PYTHON_ENV} is not set on this worker (see `make install` / the image)"
+        )
+    if not Path(value).is_file():
+        raise AirflowFailException(f"{ISOLATED_PYTHON_ENV}={value} does not exist on this worker; run `make install`")
+    return value
 
-
-def wheelhouse() -> str:
-    """Folder of wheels the isolated requirements install from, with no package index."""
-    return _existing(WHEELHOUSE_ENV, want_dir=True)

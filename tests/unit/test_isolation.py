@@ -1,4 +1,4 @@
-"""airkit.isolation: the isolated environment's paths, with a clear error when missing."""
+"""The dependency-isolation lesson's environments: the isolated interpreter and the wheelhouse."""
 
 from __future__ import annotations
 
@@ -6,23 +6,45 @@ import sys
 from pathlib import Path
 
 import pytest
-from airflow.exceptions import AirflowFailException
+import yaml
+from airflow.models import DagBag
+from airflow.providers.common.compat.sdk import AirflowFailException
+from packaging.requirements import Requirement
 
-from airkit.isolation import isolated_python, wheelhouse
+from airkit.isolation import isolated_python
+from airkit.stack import project, settings
+from airkit.stack.processes import ProcessStack
+
+from .conftest import REPO_ROOT
 
 
-def test_returns_existing_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_returns_the_existing_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRKIT_ISOLATED_PYTHON", sys.executable)
-    monkeypatch.setenv("AIRKIT_WHEELHOUSE", str(tmp_path))
     assert isolated_python() == sys.executable
-    assert wheelhouse() == str(tmp_path)
 
 
 @pytest.mark.parametrize("value", ["", "/nonexistent/bin/python"])
 def test_missing_or_unset_is_a_clear_failure(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRKIT_ISOLATED_PYTHON", value)
-    monkeypatch.setenv("AIRKIT_WHEELHOUSE", value)
     with pytest.raises(AirflowFailException, match="AIRKIT_ISOLATED_PYTHON"):
         isolated_python()
-    with pytest.raises(AirflowFailException, match="AIRKIT_WHEELHOUSE"):
-        wheelhouse()
+
+
+def test_virtualenv_requirements_are_pins_only() -> None:
+    # Airflow 3's standard provider parses every line as a PEP 508 requirement: no pip options.
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "dependency_isolation.py"), include_examples=False)
+    assert not bag.import_errors
+    requirements = bag.dags["dependency_isolation"].get_task("virtualenv").requirements
+    assert requirements and [str(Requirement(line)) for line in requirements] == list(requirements)
+
+
+def test_both_runtimes_point_the_workers_pip_at_the_wheelhouse_only(tmp_path: Path) -> None:
+    env_file = settings.isolated_env_file(project.env_example(), tmp_path / ".env")
+    local = ProcessStack(env_file, tmp_path / "state", dags_dir=tmp_path).env
+    assert local["PIP_NO_INDEX"] == "1" and local["PIP_FIND_LINKS"] == local["AIRKIT_WHEELHOUSE"]
+
+    compose = yaml.safe_load((REPO_ROOT / "compose" / "docker-compose.yaml").read_text())
+    worker = compose["services"]["airflow-worker"]["environment"]
+    # The image names its wheelhouse in AIRKIT_WHEELHOUSE; the worker's pip must use the same one.
+    dockerfile = (REPO_ROOT / "compose" / "airflow" / "Dockerfile").read_text()
+    assert worker["PIP_NO_INDEX"] == "1" and f"AIRKIT_WHEELHOUSE={worker['PIP_FIND_LINKS']} " in dockerfile

@@ -61,6 +61,10 @@ class ProcessStack(Stack):
             "AIRFLOW_CONN_LANDING_FS": landing_connection(str(self.data_dir)),
             "AIRKIT_ISOLATED_PYTHON": str(ISOLATED_VENV / "bin" / "python"),
             "AIRKIT_WHEELHOUSE": str(ISOLATED_VENV / "wheelhouse"),
+            # PythonVirtualenvOperator's pip installs from that wheelhouse and nothing else (Airflow 3
+            # reads `requirements` as PEP 508 pins only, so no pip options can go there).
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(ISOLATED_VENV / "wheelhouse"),
             "PYTHONUNBUFFERED": "1",
         }
 
