@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 
 import pendulum
-from airflow.decorators import dag
+from airflow.providers.common.compat.sdk import dag
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
 from airkit import dag_defaults, failure_callbacks
