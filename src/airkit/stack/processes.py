@@ -25,6 +25,7 @@ from airkit.stack.settings import derived_env, landing_connection
 VENV_BIN = Path(sys.executable).parent
 # The second interpreter of the dependency-isolation lesson, built next to the venv by `make install`.
 ISOLATED_VENV = VENV_BIN.parent.with_name(VENV_BIN.parent.name + "-isolated")
+WHEELHOUSE = ISOLATED_VENV / "wheelhouse"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SERVICES = services.for_runtime("local")
 
@@ -60,11 +61,11 @@ class ProcessStack(Stack):
             "AIRKIT_DATA_DIR": str(self.data_dir),
             "AIRFLOW_CONN_LANDING_FS": landing_connection(str(self.data_dir)),
             "AIRKIT_ISOLATED_PYTHON": str(ISOLATED_VENV / "bin" / "python"),
-            "AIRKIT_WHEELHOUSE": str(ISOLATED_VENV / "wheelhouse"),
+            "AIRKIT_WHEELHOUSE": str(WHEELHOUSE),
             # PythonVirtualenvOperator's pip installs from that wheelhouse and nothing else (Airflow 3
             # reads `requirements` as PEP 508 pins only, so no pip options can go there).
             "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(ISOLATED_VENV / "wheelhouse"),
+            "PIP_FIND_LINKS": str(WHEELHOUSE),
             "PYTHONUNBUFFERED": "1",
         }
 
