@@ -1,4 +1,4 @@
-# airkit — Apache Airflow 2.11.2 reference platform.
+# airkit — Apache Airflow reference platform (Airflow 3.3; 2.11 kept runnable: AIRFLOW_LINE=2).
 # `make` (or `make help`) lists the targets. Everything runs against RUNTIME=compose|local;
 # the default is compose when a Docker engine answers, else local. Both runtimes are driven by
 # one command line, `python -m airkit.stack` (src/airkit/stack/), so the lifecycle targets below
@@ -12,12 +12,20 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 PYTHON_BOOTSTRAP ?= python3.11
-VENV ?= .venv
+ENV_FILE ?= .env
+# Which Airflow line: 3 (3.3, the default) or 2 (2.11, end of life). From the command line, the
+# environment or the env file; each line has its own lock, venv and image.
+AIRFLOW_LINE ?= $(shell python3 src/airkit/stack/envfile.py get --file $(ENV_FILE) AIRFLOW_LINE 2>/dev/null)
+override AIRFLOW_LINE := $(or $(strip $(AIRFLOW_LINE)),3)
+ifeq ($(filter 2 3,$(AIRFLOW_LINE)),)
+  $(error AIRFLOW_LINE must be 3 (Airflow 3.3) or 2 (Airflow 2.11), not '$(AIRFLOW_LINE)')
+endif
+LOCK := requirements/lock-airflow$(AIRFLOW_LINE).txt
+VENV ?= .venv-airflow$(AIRFLOW_LINE)
 ISOLATED_VENV ?= $(VENV)-isolated
 UV_VERSION := 0.13.9
-ENV_FILE ?= .env
-STATE_DIR ?= .state/local
-COMPOSE_PROJECT ?= airkit
+STATE_DIR ?= .state/local-airflow$(AIRFLOW_LINE)
+COMPOSE_PROJECT ?= airkit-airflow$(AIRFLOW_LINE)
 PYTEST_ARGS ?=
 TEST_PROCESSES ?= 3
 WORKERS ?= 3
@@ -29,7 +37,7 @@ ifdef COMPOSE_UP_TIMEOUT
   UP_TIMEOUT ?= $(COMPOSE_UP_TIMEOUT)
 endif
 
-export ENV_FILE STATE_DIR COMPOSE_PROJECT AIRKIT_CI_CACHE
+export ENV_FILE STATE_DIR COMPOSE_PROJECT AIRKIT_CI_CACHE AIRFLOW_LINE
 # Knobs without a default are exported only when they are set: `export X` alone would hand the
 # CLI an empty X, which reads as "set to nothing" (an empty AIRKIT_DAGS_DIR is not ./dags).
 OPTIONAL_KNOBS := PROFILES COMPOSE_OVERLAYS AIRKIT_DAGS_DIR UP_TIMEOUT \
@@ -100,16 +108,16 @@ scale: runtime $(VENV)/.installed ## Run WORKERS Celery workers and wait until h
 ##- ENV_FILE=.env              the one settings file, created from .env.example by `make env`
 ##- AIRKIT_DAGS_DIR=<dir>      mount/use that DAG folder instead of ./dags (both runtimes)
 ##- UP_TIMEOUT=<seconds>       how long `make up` waits for health (COMPOSE_UP_TIMEOUT: older name)
-##- STATE_DIR=.state/local     local runtime: PGDATA, logs, landing files
-##- COMPOSE_PROJECT=airkit     compose runtime: the project name
+##- STATE_DIR=.state/local-airflow3   local runtime: PGDATA, logs, landing files
+##- COMPOSE_PROJECT=airkit-airflow3   compose runtime: the project name
 
 ##@ Set-up
 
-$(VENV)/.installed: requirements/lock.txt pyproject.toml
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	@command -v $(PYTHON_BOOTSTRAP) >/dev/null || { echo "$(PYTHON_BOOTSTRAP) not found: install Python 3.11 or set PYTHON_BOOTSTRAP"; exit 1; }
 	@test -x $(VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet -r requirements/lock.txt
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet -r $(LOCK)
 	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet --no-deps -e .
 	@touch $@
 
@@ -122,14 +130,17 @@ $(ISOLATED_VENV)/.installed: requirements/isolated.txt tools/build-isolated-env
 	@touch $@
 
 .PHONY: install
-install: $(VENV)/.installed $(ISOLATED_VENV)/.installed ## Build .venv (from the committed lock, the only way dependencies get in) and .venv-isolated
+install: $(VENV)/.installed $(ISOLATED_VENV)/.installed ## Build the line's venv (.venv-airflow3; from its committed lock, the only way dependencies get in) and its -isolated twin
 
 .PHONY: lock
-lock: ## Re-resolve requirements/lock.txt from pyproject.toml and requirements/bounds.txt
+lock: ## Re-resolve both lines' locks (requirements/lock-airflow{3,2}.txt) from pyproject.toml and requirements/airflow-{3,2}.in
 	$(VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(VENV)/bin/uv pip compile --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-	  pyproject.toml --extra dev -c requirements/bounds.txt --no-emit-package airkit \
-	  --custom-compile-command "make lock" -o requirements/lock.txt
+	@# The existing lock is uv's preference: only what the inputs force (or an upgrade flag) moves.
+	for line in 3 2; do \
+	  $(VENV)/bin/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	    pyproject.toml --extra dev requirements/airflow-$$line.in --no-emit-package airkit \
+	    --custom-compile-command "make lock" -o requirements/lock-airflow$$line.txt $(LOCK_ARGS); \
+	done
 
 .PHONY: env
 env: ## Create .env from .env.example with fresh secrets (never overwrites)
@@ -140,7 +151,9 @@ env: ## Create .env from .env.example with fresh secrets (never overwrites)
 deps: ## Install the local runtime's system packages (PostgreSQL 15, Redis; run as root: sudo make deps)
 	python3 src/airkit/stack/sysdeps.py install
 
+##- AIRFLOW_LINE=3              3: Airflow 3.3 (default); 2: Airflow 2.11 (end of life). Also read from the env file
 ##- PYTHON_BOOTSTRAP=python3.11   the interpreter both venvs are made with
+##- LOCK_ARGS="--upgrade-package X"   extra `uv pip compile` arguments for `make lock`
 
 ##@ Pipelines
 
@@ -207,7 +220,7 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 	@# pip wheel: binary wheels as published, the few sdist-only pins built here (pure Python).
 	@# The host must be CPython 3.11 on x86_64 glibc, like the image.
 	python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w wheelhouse \
-	  -r requirements/lock.txt "uv==$(UV_VERSION)" "setuptools>=68" wheel
+	  -r $(LOCK) "uv==$(UV_VERSION)" "setuptools>=68" wheel
 	@# The isolated environment's pins differ from the lock's on purpose: a second pip run.
 	python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w wheelhouse -r requirements/isolated.txt
 	@echo "==> $$(ls wheelhouse/*.whl | wc -l) wheels in wheelhouse/ (compose-build now installs offline)"

@@ -32,3 +32,10 @@ def dags_dir() -> Path:
     if not path.is_dir():
         raise StackError(f"DAG folder {path} does not exist (AIRKIT_DAGS_DIR)")
     return path
+
+
+def lock_file() -> Path:
+    """The committed lock of the Airflow line this interpreter runs (`make install` built it)."""
+    from airkit.compat import AIRFLOW_MAJOR
+
+    return root() / "requirements" / f"lock-airflow{AIRFLOW_MAJOR}.txt"

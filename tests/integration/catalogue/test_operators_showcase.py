@@ -41,7 +41,7 @@ def _pinned(requirements: str, name: str) -> str:
 def test_isolated_tasks_import_a_version_the_main_environment_lacks(airflow_stack, run_dag):
     dag_id = "dependency_isolation"
     isolated = _pinned((project.root() / "requirements" / "isolated.txt").read_text(), "tabulate")
-    locked = _pinned((project.root() / "requirements" / "lock.txt").read_text(), "tabulate")
+    locked = _pinned(project.lock_file().read_text(), "tabulate")
     assert isolated != locked, "the lesson needs two different versions"
 
     run_id = run_dag(dag_id, timeout=420).run_id
