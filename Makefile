@@ -24,8 +24,6 @@ LOCK := requirements/lock-airflow$(AIRFLOW_LINE).txt
 VENV ?= .venv-airflow$(AIRFLOW_LINE)
 ISOLATED_VENV ?= $(VENV)-isolated
 UV_VERSION := 0.13.9
-STATE_DIR ?= .state/local-airflow$(AIRFLOW_LINE)
-COMPOSE_PROJECT ?= airkit-airflow$(AIRFLOW_LINE)
 PYTEST_ARGS ?=
 TEST_PROCESSES ?= 3
 WORKERS ?= 3
@@ -37,10 +35,11 @@ ifdef COMPOSE_UP_TIMEOUT
   UP_TIMEOUT ?= $(COMPOSE_UP_TIMEOUT)
 endif
 
-export ENV_FILE STATE_DIR COMPOSE_PROJECT AIRKIT_CI_CACHE AIRFLOW_LINE
+export ENV_FILE AIRKIT_CI_CACHE AIRFLOW_LINE
 # Knobs without a default are exported only when they are set: `export X` alone would hand the
 # CLI an empty X, which reads as "set to nothing" (an empty AIRKIT_DAGS_DIR is not ./dags).
-OPTIONAL_KNOBS := PROFILES COMPOSE_OVERLAYS AIRKIT_DAGS_DIR UP_TIMEOUT \
+# STATE_DIR and COMPOSE_PROJECT default by line in airkit.stack (and compose/bin/dc).
+OPTIONAL_KNOBS := STATE_DIR COMPOSE_PROJECT PROFILES COMPOSE_OVERLAYS AIRKIT_DAGS_DIR UP_TIMEOUT \
                   PYTHON_BASE_IMAGE POSTGRES_IMAGE REDIS_IMAGE AIRKIT_IMAGE
 $(foreach knob,$(OPTIONAL_KNOBS),$(if $(value $(knob)),$(eval export $(knob))))
 # uv reads the system CA store, so it works behind the TLS-intercepting proxies pip also trusts.
@@ -82,7 +81,7 @@ runtime:
 .PHONY: up down status logs reset airflow scale
 up: runtime install env $(RUNTIME_IMAGE) ## Start the stack and wait until every component is healthy (compose: builds our image first)
 	@$(STACK) up
-	@echo "==> Airflow UI: http://$$($(ENVFILE) get --file $(ENV_FILE) BIND_ADDRESS | sed 's/^0.0.0.0$$/127.0.0.1/'):$$($(ENVFILE) get --file $(ENV_FILE) AIRFLOW_WEBSERVER_PORT)"
+	@echo "==> Airflow UI: http://$$($(ENVFILE) get --file $(ENV_FILE) BIND_ADDRESS | sed 's/^0.0.0.0$$/127.0.0.1/'):$$($(ENVFILE) get --file $(ENV_FILE) AIRFLOW_API_PORT)"
 	@echo "==> Admin credentials: _AIRFLOW_WWW_USER_USERNAME / _AIRFLOW_WWW_USER_PASSWORD in $(ENV_FILE)"
 
 down: runtime $(VENV)/.installed ## Stop the stack (state is kept)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from airkit.stack import open_stack, project, settings
+from airkit.stack import line, open_stack, project, settings
 from airkit.stack.compose import ComposeProject
 from bench.stats import gaps, percentile, pss_kib, rate, ratio, target
 
@@ -25,19 +25,18 @@ REPO = project.root()
 BENCH_DAGS = Path(__file__).resolve().parent / "dags"
 WORK = REPO / ".state" / "bench"
 
-#: The knobs .env.example tunes, with Airflow 2.11.2's own defaults (celery: the celery provider's).
-#: The "airflow-defaults" stack sets each of them back to these values; everything else (ports,
-#: secrets, executor, auth) is the same for both stacks.
+#: The knobs .env.example (and, on 2.11, airkit.stack.line) tunes, with Airflow's own defaults
+#: (celery: the celery provider's). The "airflow-defaults" stack sets each of them back to these
+#: values; everything else (ports, secrets, executor, auth) is the same for both stacks.
 AIRFLOW_DEFAULTS = {
     "AIRFLOW__CELERY__WORKER_CONCURRENCY": "16",
-    "AIRFLOW__WEBSERVER__WORKERS": "4",
-    "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "300",
-    "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "30",
-    "AIRFLOW__SCHEDULER__PARSING_PROCESSES": "2",
+    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "300",
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
+    "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
     "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
-    "AIRFLOW__SCHEDULER__SCHEDULE_AFTER_TASK_EXECUTION": "True",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "5",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "10",
+    **({"AIRFLOW__WEBSERVER__WORKERS": "4"} if line.MAJOR == 2 else {}),
 }
 CONFIGS = ("tuned", "airflow-defaults")
 OFFICIAL_COMPOSE_MIB = 4096  # "at least 4GB of memory" in Airflow's docker-compose quick start

@@ -16,7 +16,7 @@ pytest_plugins = ["pytester"]
 
 @pytest.fixture
 def external(airflow_stack) -> ExternalStack:
-    return ExternalStack(airflow_stack.endpoints.webserver, *airflow_stack.endpoints.admin,
+    return ExternalStack(airflow_stack.endpoints.api, *airflow_stack.endpoints.admin,
                          warehouse_dsn=airflow_stack.endpoints.warehouse_dsn)
 
 
@@ -36,7 +36,7 @@ def test_an_external_stack_offers_the_api_and_the_warehouse_and_refuses_the_rest
 
 
 def test_wrong_credentials_are_refused_by_the_external_stack(airflow_stack):
-    stranger = ExternalStack(airflow_stack.endpoints.webserver, "admin", "not-the-password")
+    stranger = ExternalStack(airflow_stack.endpoints.api, "admin", "not-the-password")
     with pytest.raises(AssertionError, match="HTTP 40[13]"):
         stranger.api.call("GET", "/dags")
 
@@ -54,6 +54,6 @@ def test_the_plugin_runs_another_suite_against_a_stack_named_by_url(airflow_stac
                 cur.execute("SELECT 1 AS one")
                 assert cur.fetchone()["one"] == 1
     """)
-    result = pytester.runpytest_subprocess(f"--airkit-stack={airflow_stack.endpoints.webserver}",
+    result = pytester.runpytest_subprocess(f"--airkit-stack={airflow_stack.endpoints.api}",
                                            "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "AIRFLOW__CORE__FERNET_KEY",
-           "AIRFLOW__WEBSERVER__SECRET_KEY", "_AIRFLOW_WWW_USER_PASSWORD")
+           "AIRFLOW__API__SECRET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET", "_AIRFLOW_WWW_USER_PASSWORD")
 # Known defaults of the upstream docker-compose.yaml, tutorials and images. Written split so
 # this file does not match itself.
 DEFAULT_CREDENTIALS = [

@@ -27,7 +27,10 @@ def open_stack(runtime: str, env_file: str | os.PathLike, *, state_dir: str | os
     if runtime == "local":
         from airkit.stack.processes import ProcessStack
 
-        state = Path(state_dir or os.environ.get("STATE_DIR") or Path(".state") / "local")
+        from airkit.stack import line
+
+        # Per line: a 2.11 metadata database is not a 3.3 one.
+        state = Path(state_dir or os.environ.get("STATE_DIR") or Path(".state") / f"local-airflow{line.MAJOR}")
         return ProcessStack(Path(env_file), state, Path(dags_dir) if dags_dir else None)
     if runtime == "compose":
         from airkit.stack.compose import ComposeStack

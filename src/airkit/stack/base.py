@@ -89,7 +89,7 @@ class Stack(ABC):
 
     @cached_property
     def api(self) -> AirflowAPI:
-        return AirflowAPI(self.endpoints.webserver, self.endpoints.admin)
+        return AirflowAPI(self.endpoints.api, self.endpoints.admin)
 
     @property
     def events_url(self) -> str:

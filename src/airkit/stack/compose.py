@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airkit.stack import project, services
+from airkit.stack import line, project, services
 from airkit.stack.base import Stack, data_relpath
 from airkit.stack.errors import StackError
 
@@ -30,7 +30,8 @@ def _say(message: str) -> None:
 class ComposeProject:
     """What selects one compose project: the variables compose/bin/dc reads."""
 
-    name: str = "airkit"
+    #: Per line by default: a 2.11 metadata volume is not a 3.3 one.
+    name: str = f"airkit-airflow{line.MAJOR}"
     overlays: list[str] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)
     logs_dir: Path | None = None  # AIRKIT_LOGS_DIR (task logs); None: the checkout's logs/
@@ -38,7 +39,7 @@ class ComposeProject:
     @classmethod
     def from_environment(cls) -> ComposeProject:
         logs = os.environ.get("AIRKIT_LOGS_DIR")
-        return cls(os.environ.get("COMPOSE_PROJECT") or "airkit", os.environ.get("COMPOSE_OVERLAYS", "").split(),
+        return cls(os.environ.get("COMPOSE_PROJECT") or cls.name, os.environ.get("COMPOSE_OVERLAYS", "").split(),
                    os.environ.get("PROFILES", "").split(), Path(logs) if logs else None)
 
 
@@ -58,7 +59,9 @@ class ComposeStack(Stack):
     def dc_env(self) -> dict[str, str]:
         env = {**os.environ, "ENV_FILE": str(self.env_file), "COMPOSE_PROJECT": self.project.name,
                "COMPOSE_OVERLAYS": " ".join(self.project.overlays), "PROFILES": " ".join(self.project.profiles),
-               "AIRKIT_DAGS_DIR": str(self._dags)}
+               "AIRKIT_DAGS_DIR": str(self._dags),
+               # The image and components of the line this interpreter's venv runs.
+               "AIRFLOW_LINE": str(line.MAJOR)}
         if self.project.logs_dir is not None:
             env["AIRKIT_LOGS_DIR"] = str(self.project.logs_dir)
         return env
@@ -187,7 +190,9 @@ class ComposeStack(Stack):
         return 0 if all(v == "healthy" for v in self.health().values()) else 1
 
     def airflow(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-        return self.compose("exec", "-T", "airflow-scheduler", "airflow", *args, check=False, timeout=timeout)
+        # `exec` skips the image's entrypoint, which gives Airflow the option names of its line.
+        return self.compose("exec", "-T", "airflow-scheduler", "entrypoint", "airflow", *args, check=False,
+                            timeout=timeout)
 
     def celery(self, service: str, *args: str, timeout: float = 120, index: int = 1) -> subprocess.CompletedProcess:
         """The celery CLI (Airflow's Celery app) inside a container of `service`."""

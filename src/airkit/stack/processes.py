@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from airkit.stack import bootstrap, probes, project, services, supervisor, sysdeps
+from airkit.stack import bootstrap, line, probes, project, services, supervisor, sysdeps
 from airkit.stack.base import Stack, data_relpath
 from airkit.stack.errors import StackError
 from airkit.stack.services import Service
@@ -43,7 +43,7 @@ class ProcessStack(Stack):
         self._dags = Path(dags_dir).resolve() if dags_dir else project.dags_dir()
         self.data_dir = self.state_dir / "data"
         self.conf = self.state_dir / "run" / "supervisord.conf"
-        self.env = {**os.environ, **self.values, **self.process_env()}
+        self.env = {**os.environ, **line.airflow_env({**self.values, **self.process_env()})}
 
     def process_env(self) -> dict[str, str]:
         """What every local process gets besides the env file: derived settings and paths."""
@@ -53,7 +53,8 @@ class ProcessStack(Stack):
             "AIRFLOW_HOME": str(self.state_dir / "airflow"),
             "AIRFLOW__CORE__DAGS_FOLDER": str(self._dags),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(logs),
-            "AIRFLOW__SCHEDULER__CHILD_PROCESS_LOG_DIRECTORY": str(logs / "scheduler"),
+            "AIRFLOW__LOGGING__DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY": str(logs / "dag_processor"),
+            # Airflow 2 only (3 logs the manager with the dag-processor's own output).
             "AIRFLOW__LOGGING__DAG_PROCESSOR_MANAGER_LOG_LOCATION":
                 str(logs / "dag_processor_manager" / "dag_processor_manager.log"),
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": self.values["BIND_ADDRESS"],
@@ -66,6 +67,9 @@ class ProcessStack(Stack):
             # reads `requirements` as PEP 508 pins only, so no pip options can go there).
             "PIP_NO_INDEX": "1",
             "PIP_FIND_LINKS": str(WHEELHOUSE),
+            # ... through pip: with uv on PATH (make install puts it in the venv) the standard
+            # provider would build with uv, which reads neither PIP_ setting.
+            "AIRFLOW__STANDARD__VENV_INSTALL_METHOD": "pip",
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -96,7 +100,9 @@ class ProcessStack(Stack):
             return [str(VENV_BIN / "airkit-sentrysink"), "--host", bind, "--port", v["SENTRY_SINK_PORT"]]
         if service.name == "airflow-webserver":
             return [str(VENV_BIN / "airflow"), *service.airflow_command, "--hostname", bind,
-                    "--port", v["AIRFLOW_WEBSERVER_PORT"]]
+                    "--port", v["AIRFLOW_API_PORT"]]
+        if service.name == "airflow-apiserver":
+            return [str(VENV_BIN / "airflow"), *service.airflow_command, "--host", bind, "--port", v["AIRFLOW_API_PORT"]]
         if service.is_airflow:
             return [str(VENV_BIN / "airflow"), *service.airflow_command]
         raise StackError(f"no local command for service {service.name!r}: add one to ProcessStack.argv")

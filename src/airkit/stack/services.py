@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from airkit.stack import line
+
 
 @dataclass(frozen=True)
 class Http:
@@ -59,6 +61,8 @@ class Service:
     runtimes: frozenset[str] = frozenset({"local", "compose"})
     #: Why a service is missing from one runtime (required when it is).
     only_because: str = ""
+    #: The Airflow lines (majors) that have this component.
+    lines: frozenset[int] = frozenset({2, 3})
     #: Local start order: "data" (first), "independent" (with the data: needs no metadata DB),
     #: "schema" (after migrate), "admin" (after the admin user exists).
     phase: str = "admin"
@@ -72,6 +76,14 @@ class Service:
     @property
     def is_airflow(self) -> bool:
         return bool(self.airflow_command)
+
+    @property
+    def compose_profile(self) -> str | None:
+        """Its compose profile: the optional one, else `airflow<major>` for a one-line component
+        (compose/bin/dc turns on the line's)."""
+        if self.profile or len(self.lines) > 1:
+            return self.profile
+        return f"airflow{next(iter(self.lines))}"
 
 
 # The scheduler forks its health server and DAG processor with its connection pool. SQLAlchemy
@@ -91,8 +103,14 @@ SERVICES: tuple[Service, ...] = (
     Service("mailsink", ports={"SMTP_PORT": 1025, "SMTP_WEB_PORT": 8025}, probe=Http("SMTP_WEB_PORT"),
             phase="independent"),
     Service("sentrysink", ports={"SENTRY_SINK_PORT": 8030}, probe=Http("SENTRY_SINK_PORT"), phase="independent"),
-    Service("airflow-webserver", ports={"AIRFLOW_WEBSERVER_PORT": 8080}, probe=Http("AIRFLOW_WEBSERVER_PORT"),
-            airflow_command=("webserver",), depends_on=("postgres", "redis", "airflow-init")),
+    # UI, REST API v2 and the execution API tasks report to (Airflow 3).
+    Service("airflow-apiserver", ports={"AIRFLOW_API_PORT": 8080}, probe=Http("AIRFLOW_API_PORT", "/api/v2/monitor/health"),
+            airflow_command=("api-server",), depends_on=("postgres", "redis", "airflow-init"),
+            lines=frozenset({3})),
+    # UI and REST API v1 (Airflow 2; the same port and env key as the api-server).
+    Service("airflow-webserver", ports={"AIRFLOW_API_PORT": 8080}, probe=Http("AIRFLOW_API_PORT"),
+            airflow_command=("webserver",), depends_on=("postgres", "redis", "airflow-init"),
+            lines=frozenset({2})),
     Service("airflow-scheduler", ports={"AIRFLOW_SCHEDULER_HEALTH_PORT": 8974},
             probe=Http("AIRFLOW_SCHEDULER_HEALTH_PORT"), airflow_command=("scheduler",),
             depends_on=("postgres", "redis", "airflow-init"), environment=_NO_PRE_PING),
@@ -101,6 +119,9 @@ SERVICES: tuple[Service, ...] = (
             depends_on=("postgres", "redis", "airflow-init"), phase="schema", stop_grace=60),
     Service("airflow-triggerer", probe=JobHeartbeat("TriggererJob"), airflow_command=("triggerer",),
             depends_on=("postgres", "redis", "airflow-init"), phase="schema"),
+    # Parses DAG files (Airflow 3; on 2 the scheduler does it in a child process).
+    Service("airflow-dag-processor", probe=JobHeartbeat("DagProcessorJob"), airflow_command=("dag-processor",),
+            depends_on=("postgres", "redis", "airflow-init"), lines=frozenset({3})),
     Service("flower", ports={"FLOWER_PORT": 5555}, probe=Http("FLOWER_PORT", "/healthcheck"),
             airflow_command=("celery", "flower"), depends_on=("postgres", "redis", "airflow-init"),
             runtimes=frozenset({"compose"}), only_because="optional monitoring UI behind the compose profile `flower`",
@@ -111,18 +132,24 @@ BY_NAME = {service.name: service for service in SERVICES}
 PHASES = ("data", "independent", "schema", "admin")
 
 
-def for_runtime(runtime: str) -> tuple[Service, ...]:
-    return tuple(s for s in SERVICES if runtime in s.runtimes)
+def for_runtime(runtime: str, major: int = line.MAJOR) -> tuple[Service, ...]:
+    """The services a `runtime` stack of Airflow line `major` runs."""
+    return tuple(s for s in SERVICES if runtime in s.runtimes and major in s.lines)
 
 
-def long_running(runtime: str) -> tuple[Service, ...]:
+def web(major: int = line.MAJOR) -> Service:
+    """The component serving the UI and the REST API on line `major`."""
+    return next(s for s in SERVICES if "AIRFLOW_API_PORT" in s.ports and major in s.lines)
+
+
+def long_running(runtime: str, major: int = line.MAJOR) -> tuple[Service, ...]:
     """What must be up and healthy in a default stack of `runtime` (no one-shots, no profiles)."""
-    return tuple(s for s in for_runtime(runtime) if not s.one_shot and s.profile is None)
+    return tuple(s for s in for_runtime(runtime, major) if not s.one_shot and s.profile is None)
 
 
 def published_port_keys() -> tuple[str, ...]:
     """Every env-file key that names a published port: what an isolated stack must choose anew."""
-    keys = [key for service in SERVICES for key in service.ports]
+    keys = list(dict.fromkeys(key for service in SERVICES for key in service.ports))
     # Not published, but every worker/triggerer listens on them: two stacks on one host clash.
     keys += ["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]
     return tuple(keys)

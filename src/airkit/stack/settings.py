@@ -23,7 +23,8 @@ DERIVED_KEYS = (
     "AIRFLOW__CELERY__BROKER_URL",
     "AIRFLOW_CONN_WAREHOUSE_DEFAULT",
     "AIRFLOW_CONN_EVENTS_API",
-    "AIRFLOW__WEBSERVER__BASE_URL",
+    "AIRFLOW__API__BASE_URL",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
     "AIRFLOW__SMTP__SMTP_HOST",
     "AIRFLOW__SMTP__SMTP_PORT",
     "AIRFLOW__SMTP__SMTP_STARTTLS",
@@ -67,7 +68,12 @@ def derived_env(values: dict[str, str], runtime: str) -> dict[str, str]:
         "AIRFLOW_CONN_WAREHOUSE_DEFAULT": f"postgresql://{pg}/{values['WAREHOUSE_DB']}",
         "AIRFLOW_CONN_EVENTS_API": f"http://{view.endpoint('events-api', 'EVENTS_API_PORT')}",
         # Links in e-mails and the UI: what a browser on this machine opens, in both runtimes.
-        "AIRFLOW__WEBSERVER__BASE_URL": f"http://localhost:{values['AIRFLOW_WEBSERVER_PORT']}",
+        "AIRFLOW__API__BASE_URL": f"http://localhost:{values['AIRFLOW_API_PORT']}",
+        # Where Airflow 3 workers, the triggerer and the DAG processor report task state. Its
+        # default, derived from the base URL above, is the browser's address, not the server's.
+        # (Airflow 2 ignores it.)
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL":
+            f"http://{view.endpoint('airflow-apiserver', 'AIRFLOW_API_PORT')}/execution/",
     }
     # Alerts go to the stack's own sinks unless the env file names real ones: a relay in
     # AIRFLOW__SMTP__*, a DSN in SENTRY_DSN. No TLS, no login: the sink is local.
@@ -102,8 +108,9 @@ class Endpoints:
         return f"http://{self.host}:{self.values[port_key]}"
 
     @property
-    def webserver(self) -> str:
-        return self.url("AIRFLOW_WEBSERVER_PORT")
+    def api(self) -> str:
+        """The UI and REST API (the api-server on Airflow 3, the webserver on 2)."""
+        return self.url("AIRFLOW_API_PORT")
 
     @property
     def admin(self) -> tuple[str, str]:

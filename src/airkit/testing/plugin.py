@@ -103,9 +103,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 #: seconds, not after the .env.example's 30 s listing interval (a directory listing is cheap).
 #: A killed task is failed (and retried) after 30 s without a heartbeat, not 60: six missed
 #: 5 s heartbeats still separate a dead task from a busy machine.
-HARNESS_SETTINGS = {"AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
-                    "AIRFLOW__SCHEDULER__SCHEDULER_ZOMBIE_TASK_THRESHOLD": "30",
-                    "AIRFLOW__SCHEDULER__ZOMBIE_DETECTION_INTERVAL": "5"}
+HARNESS_SETTINGS = {"AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+                    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5"}
 
 
 def _isolated(harness: HarnessConfig):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airkit.stack import project
+from airkit.stack import line, project
 
 
 def _compose_available() -> bool:
@@ -24,10 +24,11 @@ needs_compose = pytest.mark.skipif(
 
 
 def compose_config(env_file: Path, profiles: str = "flower") -> dict:
-    """`docker compose config` of the stack (every profile on) as a dict."""
+    """`docker compose config` of this line's stack (every optional profile on) as a dict."""
     env = {k: v for k, v in os.environ.items() if k not in {"COMPOSE_OVERLAYS", "PROFILES", "COMPOSE_PROJECT"}}
     result = subprocess.run([str(project.root() / "compose" / "bin" / "dc"), "config", "--format", "json"],
-                            env={**env, "ENV_FILE": str(env_file), "PROFILES": profiles},
+                            env={**env, "ENV_FILE": str(env_file), "PROFILES": profiles,
+                                 "AIRFLOW_LINE": str(line.MAJOR)},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -50,7 +50,7 @@ def test_compose_config_service_matches_the_table(env_file, env_values, service)
                  for p in spec.get("ports", [])}
     assert published == service.ports, "published ports (env key -> container port)"
     assert set(spec.get("depends_on", {})) == set(service.depends_on), "depends_on"
-    assert spec.get("profiles", [None]) == [service.profile], "profile"
+    assert spec.get("profiles", [None]) == [service.compose_profile], "profile"
     assert (spec.get("restart") == "no") == service.one_shot, "a one-shot must not restart, a service must"
     if service.is_airflow:
         assert spec["command"] == list(service.airflow_command), "Airflow command"
