@@ -163,9 +163,10 @@ demo: runtime ## Run events_etl for the sample week on the running stack and sho
 ##@ Catalogue
 
 .PHONY: backfill db-clean
-backfill: ## Backfill a DAG on the stack: make backfill DAG=events_etl START=2024-01-01 END=2024-01-07 [BACKFILL_ARGS="--reset-dagruns --yes"]
-	@test -n "$(DAG)" -a -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill DAG=<dag_id> START=YYYY-MM-DD END=YYYY-MM-DD [BACKFILL_ARGS=...]"; exit 2; }
-	@$(MAKE) --no-print-directory airflow ARGS="dags backfill --start-date $(START) --end-date $(END) $(BACKFILL_ARGS) $(DAG)"
+backfill: runtime $(VENV)/.installed ## Run a DAG for every day of a range and wait: make backfill DAG=events_etl START=2024-01-01 END=2024-01-07 [RERUN=1]
+	@test -n "$(DAG)" -a -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill DAG=<dag_id> START=YYYY-MM-DD END=YYYY-MM-DD [RERUN=1]"; exit 2; }
+	@# Airflow 3: `airflow backfill create` (the scheduler runs the days); 2: `airflow dags backfill`.
+	@$(STACK) backfill $(DAG) $(START) $(END) $(if $(filter 1,$(RERUN)),--rerun)
 
 db-clean: ## Delete metadata rows (runs, task instances, logs, XComs...) older than RETENTION_DAYS (default 90)
 	@case "$(RETENTION_DAYS)" in ''|*[!0-9]*) echo "RETENTION_DAYS must be a whole number of days, not '$(RETENTION_DAYS)'"; exit 2;; esac

@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("service", choices=[*services.BY_NAME, "airflow-init", "supervisord"])
     logs.add_argument("--lines", type=int, default=200)
     logs.add_argument("--follow", action="store_true")
+    backfill = sub.add_parser("backfill", help="run a DAG for every day of a range and wait (both lines)")
+    backfill.add_argument("dag_id")
+    backfill.add_argument("start", help="YYYY-MM-DD")
+    backfill.add_argument("end", help="YYYY-MM-DD")
+    backfill.add_argument("--rerun", action="store_true", help="run days that already ran again")
     cli = sub.add_parser("airflow", help="the Airflow CLI in the stack")
     cli.add_argument("args", nargs=argparse.REMAINDER)
     scale = sub.add_parser("scale", help="run N Celery workers (compose)")
@@ -51,11 +56,20 @@ def _logs(stack, args) -> int:
 def _airflow(stack, args) -> int:
     if stack.runtime == "compose":
         tty = [] if sys.stdin.isatty() else ["-T"]
-        os.execve(str(stack.dc), [str(stack.dc), "exec", *tty, "airflow-scheduler", "airflow", *args.args],
+        # Through the image's entrypoint, which `exec` skips: it gives Airflow its line's option names.
+        os.execve(str(stack.dc), [str(stack.dc), "exec", *tty, "airflow-scheduler", "entrypoint", "airflow", *args.args],
                   stack.dc_env())
     from airkit.stack.processes import VENV_BIN
 
     os.execve(str(VENV_BIN / "airflow"), ["airflow", *args.args], stack.env)
+
+
+def _backfill(stack, args) -> int:
+    result = stack.backfill(args.dag_id, args.start, args.end, rerun=args.rerun)
+    print(result.stdout[-4000:], result.stderr[-4000:], sep="\n")
+    print(f"backfill of {args.dag_id} {args.start}..{args.end}: " + ("every run succeeded" if result.returncode == 0
+                                                                   else "FAILED (see above)"))
+    return result.returncode
 
 
 def _scale(stack, args) -> int:
@@ -75,6 +89,7 @@ COMMANDS = {
     "wait": lambda stack, args: stack.wait_healthy(args.timeout),
     "logs": _logs,
     "airflow": _airflow,
+    "backfill": _backfill,
     "scale": _scale,
 }
 

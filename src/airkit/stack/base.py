@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from airkit.stack import envfile, services
+from airkit.stack import envfile, line, services
 from airkit.stack.api import AirflowAPI
 from airkit.stack.errors import StackError
 from airkit.stack.settings import Endpoints
@@ -83,6 +83,42 @@ class Stack(ABC):
         return {"ENV_FILE": str(self.env_file), "RUNTIME": self.runtime, "AIRKIT_DAGS_DIR": str(self.dags_folder)}
 
     # --- shared ------------------------------------------------------------------------------
+    def backfill(self, dag_id: str, start: str, end: str, *, rerun: bool = False,
+                 timeout: float = 900) -> subprocess.CompletedProcess:
+        """Run `dag_id` for every day of [start, end] (YYYY-MM-DD) and return once all runs have
+        finished; exit code 0 only if every run succeeded. `rerun`: days that already ran run again.
+
+        Airflow 2's `dags backfill` runs the days itself and blocks. Airflow 3's `backfill create`
+        only asks the scheduler for the runs and returns, so the wait here polls the backfill."""
+        if line.MAJOR < 3:
+            again = ("--reset-dagruns", "--yes") if rerun else ()
+            return self.airflow("dags", "backfill", "-s", start, "-e", end, *again, dag_id, timeout=timeout)
+        started = time.monotonic()
+        result = self.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", start, "--to-date", end,
+                              "--reprocess-behavior", "completed" if rerun else "none", timeout=timeout)
+        if result.returncode != 0:
+            return result
+        failed = self._wait_for_backfill(dag_id, start, end, timeout - (time.monotonic() - started))
+        return subprocess.CompletedProcess(result.args, 1 if failed else 0, result.stdout,
+                                           result.stderr + (f"\nruns not successful: {failed}" if failed else ""))
+
+    def _wait_for_backfill(self, dag_id: str, start: str, end: str, timeout: float) -> dict[str, str]:
+        """Poll (bounded) until the DAG's newest backfill has completed; its runs that did not succeed."""
+        from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+        def newest() -> dict:
+            found = self.api.call("GET", "/backfills", params={"dag_id": dag_id, "limit": 100})["backfills"]
+            return max(found, key=lambda backfill: backfill["id"])
+
+        try:
+            Retrying(stop=stop_after_delay(max(timeout, 1)), wait=wait_fixed(2),
+                     retry=retry_if_result(lambda backfill: not backfill["completed_at"]))(newest)
+        except Exception:  # tenacity.RetryError: still running at the deadline
+            raise StackError(f"backfill of {dag_id} {start}..{end} not complete after {timeout:.0f}s") from None
+        runs = self.api.call("GET", f"/dags/{dag_id}/dagRuns", params={
+            "logical_date_gte": f"{start}T00:00:00Z", "logical_date_lte": f"{end}T00:00:00Z", "limit": 1000})
+        return {run["dag_run_id"]: run["state"] for run in runs["dag_runs"] if run["state"] != "success"}
+
     @property
     def host(self) -> str:
         return self.endpoints.host

@@ -42,6 +42,9 @@ LINE_SETTINGS: dict[int, dict[str, str]] = {
     3: {},
 }
 
+#: The metadata DB's column of a DAG run's logical date (for tests and tools that query it).
+DAG_RUN_DATE_COLUMN = "logical_date" if MAJOR >= 3 else "execution_date"
+
 
 def airflow_env(values: dict[str, str], major: int = MAJOR) -> dict[str, str]:
     """`values` (env file plus derived settings) as an Airflow process of line `major` reads them."""

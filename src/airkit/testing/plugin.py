@@ -375,14 +375,13 @@ def assert_backfill_idempotent(airflow_stack, airflow_api, unique_logical_date) 
         airflow_api.wait_for_dag(dag_id)
         params = {"start": start, "end": end}
 
-        def backfill(*extra: str) -> dict:
-            result = airflow_stack.airflow("dags", "backfill", "-s", start, "-e", end, *extra, dag_id,
-                                           timeout=timeout)
+        def backfill(rerun: bool) -> dict:
+            result = airflow_stack.backfill(dag_id, start, end, rerun=rerun, timeout=timeout)
             assert result.returncode == 0, f"backfill failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
             return _snapshots(airflow_stack, tables, where, params)
 
-        first = backfill()
-        _compare(first, backfill("--reset-dagruns", "--yes"), f"backfilling {dag_id} {start}..{end} again")
+        first = backfill(rerun=False)
+        _compare(first, backfill(rerun=True), f"backfilling {dag_id} {start}..{end} again")
         return BackfillResult(span, first)
 
     return check

@@ -84,7 +84,7 @@ def test_make_backfill_creates_one_backfill_run_per_day(airflow_stack, unique_lo
     start, end = unique_logical_date.span(2)
     airflow_stack.api.wait_for_dag(dag_id)
     make(airflow_stack, "backfill", f"DAG={dag_id}", f"START={start}", f"END={end}",
-         "BACKFILL_ARGS=--reset-dagruns --yes")
+         "RERUN=1")
     runs = airflow_stack.api.call("GET", f"/dags/{dag_id}/dagRuns",
                                   params={"execution_date_gte": f"{start}T00:00:00Z",
                                           "execution_date_lte": f"{end}T00:00:00Z"})["dag_runs"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from airkit.stack import line
+
 from tests.integration.checks import assert_day_matches_generator
 
 pytestmark = [pytest.mark.integration, pytest.mark.compose_only]
@@ -29,14 +31,14 @@ def test_three_workers_share_one_backfill(airflow_stack, three_workers, unique_l
     span = unique_logical_date.span(4)
     airflow_stack.api.wait_for_dag(DAG_ID)
 
-    result = airflow_stack.airflow("dags", "backfill", "-s", span[0], "-e", span[-1], DAG_ID, timeout=1200)
+    result = airflow_stack.backfill(DAG_ID, span[0], span[-1], timeout=1200)
     assert result.returncode == 0, f"backfill failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 
     with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT ti.hostname, count(*) AS n FROM task_instance ti JOIN dag_run dr "
             "ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id "
-            "WHERE ti.dag_id = %s AND dr.execution_date::date = ANY(%s::date[]) AND ti.state = 'success' "
+            f"WHERE ti.dag_id = %s AND dr.{line.DAG_RUN_DATE_COLUMN}::date = ANY(%s::date[]) AND ti.state = 'success' "
             "GROUP BY ti.hostname",
             (DAG_ID, span),
         )
