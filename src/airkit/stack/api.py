@@ -117,6 +117,12 @@ class AirflowAPI:
             raise AssertionError(f"{method} {path} -> HTTP {response.status_code}: {response.text[:1000]}")
         return response.json() if response.content else None
 
+    def health(self) -> dict:
+        """The server's component health JSON (no credentials): 2.x `/health`, 3.x
+        `/api/v2/monitor/health` (3.x answers 404 on `/health`). Same shape on both lines."""
+        path = "/api/v2/monitor/health" if self.major >= 3 else "/health"
+        return self.session.get(f"{self.base_url}{path}", timeout=5).json()
+
     # --- DAGs and runs ---------------------------------------------------------------------
     def _dag(self, body: dict) -> dict:
         # 3.x reports is_stale instead of is_active; callers read is_active.
@@ -231,7 +237,9 @@ class AirflowAPI:
         return body["total_entries"]
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
-        """A task's XCom as a Python value."""
+        """A task's XCom as a Python value. JSON types come back alike from both lines; others do
+        not: 3.x gives its serde envelope (`{"__classname__": "builtins.tuple", "__data__": [...]}`),
+        2.x the value's str() (parsed when it is a literal, so a str XCom "3" comes back as 3)."""
         entry = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
         if self.major >= 3:
             return entry["value"]  # 3.x returns the JSON value itself

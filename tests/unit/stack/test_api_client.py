@@ -141,6 +141,7 @@ def test_the_client_takes_the_line_and_api_root_from_the_server(server):
     assert api.prefix == ("/api/v2" if MAJOR >= 3 else "/api/v1")
     assert api.call("GET", "/dags")["total_entries"] == 0
     assert api.import_errors() == []
+    assert api.health()["metadatabase"]["status"] == "healthy"
 
 
 def test_a_wrong_password_is_refused_with_the_servers_answer(server):
