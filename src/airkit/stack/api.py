@@ -182,7 +182,8 @@ class AirflowAPI:
         self.call("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)
 
     def task_instances(self, dag_id: str, run_id: str) -> dict[str, dict]:
-        body = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
+        # 3.x pages at 50 by default, 2.x at 100: ask for 2.x's page on both.
+        body = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
         return {ti["task_id"]: ti for ti in body["task_instances"]}
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
