@@ -52,7 +52,7 @@ def test_dataset_event_creates_a_consumer_run(airflow_stack, producer_run, produ
     def covering_run() -> dict | None:
         runs = airflow_stack.api.call("GET", f"/dags/{CONSUMER}/dagRuns", params={"order_by": "-execution_date", "limit": 20})
         for run in runs["dag_runs"]:
-            if run["run_type"] != "dataset_triggered":
+            if run["run_type"] not in ("dataset_triggered", "asset_triggered"):  # Airflow 2.x, 3.x
                 continue
             if airflow_stack.api.run_state(CONSUMER, run["dag_run_id"]) != "success":
                 continue
@@ -65,7 +65,7 @@ def test_dataset_event_creates_a_consumer_run(airflow_stack, producer_run, produ
 
     found = Retrying(stop=stop_after_delay(240), wait=wait_fixed(3), retry=retry_if_result(lambda r: r is None),
                      retry_error_callback=lambda state: None)(covering_run)
-    assert found, f"no successful dataset_triggered run of {CONSUMER} covers {producer_run}"
+    assert found, f"no successful dataset/asset-triggered run of {CONSUMER} covers {producer_run}"
     mine = [c for c in found["covered"] if c["run_id"] == producer_run]
     assert mine[0]["dag_id"] == "events_etl" and mine[0]["day"] == produced, found
     assert mine[0]["uri"].endswith("/public/daily_stats"), found
