@@ -44,7 +44,7 @@ class ExternalStack:
 
     def health(self) -> dict[str, str]:
         try:
-            body = self.api.session.get(f"{self.url}/health", timeout=5).json()
+            body = self.api.health()
         except Exception as exc:  # noqa: BLE001 - any failure means "not answering"
             return {"webserver": f"not answering ({type(exc).__name__})"}
         # A component the stack does not run (2.11's standalone dag_processor) reports status null.
