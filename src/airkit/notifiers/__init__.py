@@ -6,6 +6,8 @@ every DAG gets it:
 - :func:`log_failure` - logs the facts of a failure (any ``on_*_callback``);
   :func:`log_sla_miss` the same for ``sla_miss_callback``.
 - :class:`SentryNotifier` - sends them to Sentry through sentry-sdk (a no-op without a DSN).
+- :mod:`airkit.notifiers.deadline` - ``deadline_missed``, the callback of Airflow 3's Deadline
+  Alerts (log + Sentry); imported from there, as it runs in the triggerer.
 - :func:`send_text_report` - mails a report through Airflow's [smtp] settings.
 """
 

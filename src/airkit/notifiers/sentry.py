@@ -18,7 +18,8 @@ log = logging.getLogger("airkit.alerts")
 
 #: Tags are indexed and searchable in Sentry; everything else goes into the "airflow" context.
 TAG_FACTS = ("kind", "dag_id", "task_id", "run_id", "try_number")
-LEVELS = {"task_retry": "warning", "sla_miss": "warning", "task_success": "info", "dag_success": "info"}
+LEVELS = {"task_retry": "warning", "sla_miss": "warning", "deadline_miss": "warning", "task_success": "info",
+          "dag_success": "info"}
 
 
 def default_message(facts: dict[str, Any]) -> str:
@@ -31,6 +32,7 @@ def default_message(facts: dict[str, Any]) -> str:
         "dag_failure": f"Airflow DAG run {where}/{facts.get('run_id')} failed: {facts.get('reason')}",
         "dag_success": f"Airflow DAG run {where}/{facts.get('run_id')} succeeded",
         "sla_miss": f"Airflow SLA missed in {where}: {facts.get('task_id')} ({facts.get('logical_date')})",
+        "deadline_miss": f"Airflow deadline missed by {where}/{facts.get('run_id')}: {facts.get('reason')}",
     }.get(facts["kind"], f"Airflow alert from {where}")
 
 
@@ -83,22 +85,25 @@ class SentryNotifier(BaseNotifier):
         self.flush_timeout = flush_timeout
 
     def notify(self, context: Context) -> None:
+        self.send(describe_failure(dict(context)), context.get("exception"))
+
+    def send(self, facts: dict[str, Any], exception: Any = None) -> None:
+        """Send an alert's facts (see :func:`airkit.notifiers.describe_failure`) to Sentry."""
         dsn = (self.dsn or os.environ.get("SENTRY_DSN") or "").strip()
         if not dsn:
             log.info("SENTRY_DSN is not set: no Sentry alert sent")
             return
         try:
-            self._send(context, dsn)
+            self._send(facts, exception, dsn)
         except Exception:
             # A broken alert channel must never break the callback. Airflow 2's BaseNotifier
             # logged what notify() raised, Airflow 3's re-raises it, so the error ends here.
             log.exception("Sentry alert not sent")
 
-    def _send(self, context: Context, dsn: str) -> None:
+    def _send(self, facts: dict[str, Any], exception: Any, dsn: str) -> None:
         import sentry_sdk
         from sentry_sdk.utils import event_from_exception
 
-        facts = describe_failure(dict(context))
         client = sentry_sdk.Client(
             dsn=dsn,
             environment=self.environment or os.environ.get("SENTRY_ENVIRONMENT") or None,
@@ -106,7 +111,6 @@ class SentryNotifier(BaseNotifier):
             auto_enabling_integrations=False,
         )
         try:
-            exception = context.get("exception")
             if isinstance(exception, BaseException):
                 event, hint = event_from_exception(exception, client_options=client.options)
             else:

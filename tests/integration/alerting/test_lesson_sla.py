@@ -1,9 +1,11 @@
-"""lesson_sla: a scheduled run that overruns its task's SLA is recorded in sla_miss and alerted."""
+"""lesson_sla: a late run is alerted -- on Airflow 3 by its Deadline Alert (any run), on 2.11 by
+the SLA of a scheduled run (recorded in sla_miss)."""
 from __future__ import annotations
 
 import pytest
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from airkit.stack import line
 from tests.integration.alerting.alert_sinks import parse_time, tagged
 
 pytestmark = pytest.mark.integration
@@ -21,6 +23,21 @@ def _notified_misses(airflow_stack, since) -> list[dict]:
         return cur.fetchall()
 
 
+@pytest.mark.skipif(line.MAJOR < 3, reason="Deadline Alerts are Airflow 3.1+ (2.11: the SLA test below)")
+def test_a_run_past_its_deadline_is_alerted_and_still_finishes(airflow_stack, sinks, run_dag):
+    after = sinks.last_event_id()
+    try:
+        # 20 s of work against a deadline 10 s after queueing; a manual run is enough.
+        result = run_dag(DAG_ID, conf={"sleep_seconds": 20}, timeout=300)
+    finally:
+        airflow_stack.api.pause(DAG_ID)
+    events = sinks.wait_for_events(tagged(dag_id=DAG_ID, kind="deadline_miss", run_id=result.run_id),
+                                   after=after, timeout=90)
+    assert all(e["level"] == "warning" for e in events), events
+    assert "not finished by" in events[0]["event"]["contexts"]["airflow"]["reason"]
+
+
+@pytest.mark.skipif(line.MAJOR >= 3, reason="SLAs never fire on Airflow 3 (the deadline test above)")
 def test_a_late_scheduled_run_records_an_sla_miss_and_fires_the_callback(airflow_stack, sinks):
     with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
         cur.execute("SELECT now() AS now")
