@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from airkit.stack import StackError, open_stack, project, settings, sysdeps
+from airkit.stack import StackError, line, open_stack, project, settings, sysdeps
 from airkit.testing import sharing, tables
 from airkit.testing.postgres import ThrowawayPostgres
 
@@ -82,7 +82,8 @@ class HarnessConfig:
                    stack=opt("--airkit-stack") or os.environ.get("AIRKIT_STACK") or "isolated",
                    keep=opt("--airkit-keep") or os.environ.get("KEEP_STACK") == "1",
                    dags_dir=Path(dags).resolve() if dags else None,
-                   state=Path(state) if state else Path(config.rootpath) / ".state" / "test" / runtime)
+                   # Per line: a kept 3.3 stack must never be picked up by a 2.11 run.
+                   state=Path(state) if state else Path(config.rootpath) / ".state" / "test" / f"{runtime}-airflow{line.MAJOR}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,13 +110,14 @@ HARNESS_SETTINGS = {"AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
 
 
 def _isolated(harness: HarnessConfig):
-    env_file = settings.isolated_env_file(project.env_example(), harness.state / ".env", HARNESS_SETTINGS)
+    env_file = settings.isolated_env_file(project.env_example(), harness.state / ".env",
+                                          {**HARNESS_SETTINGS, "AIRFLOW_LINE": str(line.MAJOR)})
     if harness.runtime == "compose":
         from airkit.stack.compose import ComposeProject
 
         # Its own project name (never the developer's `airkit`, whose volumes it would share) and
         # fast healthchecks, so health changes show in seconds.
-        compose = ComposeProject(name=os.environ.get("AIRKIT_TEST_PROJECT", "airkit-test"),
+        compose = ComposeProject(name=os.environ.get("AIRKIT_TEST_PROJECT", f"airkit-test-airflow{line.MAJOR}"),
                                  overlays=os.environ.get("AIRKIT_TEST_COMPOSE_OVERLAYS",
                                                          "compose/overlays/fast-healthchecks.yaml").split(),
                                  logs_dir=harness.state / "logs")
