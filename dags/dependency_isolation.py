@@ -1,7 +1,7 @@
 """
 ### dependency_isolation: a task that needs a library version Airflow's environment lacks
 
-Workers run one Python environment, pinned by `requirements/lock.txt` (here `tabulate`
+Workers run one Python environment, pinned by the line's lock (`requirements/lock-airflow3.txt`) (here `tabulate`
 0.10.0). When a task needs another version, or a library that conflicts with Airflow,
 do not change the workers' environment: run that task in a separate one.
 
@@ -11,7 +11,7 @@ main_environment ──> external_python ──> virtualenv ──> compare
 
 - **`@task.external_python`** (ExternalPythonOperator) runs the function with *another,
   ready-made interpreter*: the platform builds it from `requirements/isolated.txt` in both
-  runtimes (`make install`: `.venv-isolated/`; the image: `/opt/airkit/isolated-venv`) and
+  runtimes (`make install`: `.venv-airflow3-isolated/`; the image: `/opt/airkit/isolated-venv`) and
   names it in `AIRKIT_ISOLATED_PYTHON`. Starting it costs milliseconds, and the environment
   is reviewed and locked like the main one. Prefer it.
 - **`@task.virtualenv`** (PythonVirtualenvOperator) creates a fresh virtualenv *for every
