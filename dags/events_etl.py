@@ -44,6 +44,14 @@ the day's data (if any was loaded earlier) is left alone.
 range is `[ds, ds + 1 day)`; it is not taken from `data_interval_end` / `next_ds`, because a
 manually triggered run's data interval is the day *before* its logical date.
 
+**A scheduled run must load a finished day.** The `@daily` run for day D starts after D has
+ended, with `ds = D`: Airflow 2's behaviour, and Airflow 3's when
+`[scheduler] create_cron_data_intervals` is True, which `.env` sets. Airflow 3's default is
+False: a cron schedule becomes a trigger, and the run for D starts at D 00:00 with `ds = D`
+and an empty interval — this DAG would load the day that has just begun, and never look at
+it again. On a stack you do not configure, say it in the DAG instead:
+`schedule=CronDataIntervalTimetable("@daily", timezone="UTC")`.
+
 Run it for a day: `airflow dags test events_etl 2024-01-03`, or trigger it with that
 logical date. Failures are logged (`airkit.notifiers.log_failure`) and sent to Sentry
 (`SentryNotifier`, a no-op without `SENTRY_DSN`): every retry as a warning, final task
