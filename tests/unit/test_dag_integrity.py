@@ -20,6 +20,8 @@ from airflow.models import DagBag
 
 from airkit.notifiers import SentryNotifier, log_failure
 
+from .conftest import dag_bag
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
 MIN_RETRIES = 2
@@ -31,7 +33,7 @@ DAG_CALLS = {"dag", "DAG", "dag_defaults"}
 
 @pytest.fixture(scope="module")
 def dagbag() -> DagBag:
-    return DagBag(dag_folder=str(DAGS_DIR), include_examples=False, safe_mode=False)
+    return dag_bag(DAGS_DIR, safe_mode=False)
 
 
 def _dags_of(dagbag: DagBag, path: Path):
@@ -223,7 +225,7 @@ BROKEN = [
 def _bag_of(tmp_path: Path, source: str, name: str = "tiny_dag") -> tuple[DagBag, Path]:
     path = tmp_path / f"{name}.py"
     path.write_text(source.replace("{name}", name))
-    return DagBag(dag_folder=str(path), include_examples=False, safe_mode=False), path
+    return dag_bag(path, safe_mode=False), path
 
 
 class TestTheChecksCanFail:

@@ -6,17 +6,16 @@ from datetime import timedelta
 
 import pytest
 from airflow.exceptions import AirflowFailException
-from airflow.models import DagBag
 
 from airkit.operators.http_to_file import HttpToFileOperator
 from airkit.operators.upsert import PostgresUpsertOperator
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, dag_bag
 
 
 @pytest.fixture(scope="module")
 def dag():
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "events_etl.py"), include_examples=False)
+    bag = dag_bag(REPO_ROOT / "dags" / "events_etl.py")
     assert not bag.import_errors
     # bag.dags, not bag.get_dag(): get_dag() consults the metadata DB, which unit tests lack.
     return bag.dags["events_etl"]
