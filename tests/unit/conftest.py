@@ -32,6 +32,19 @@ def dag_bag(dag_folder: Path | str, **kwargs: object):
     return DagBag(dag_folder=str(dag_folder), **kwargs)
 
 
+def context_macros():
+    """The ``macros`` of a real task context on this line, for hand-made contexts.
+
+    Airflow 3's task runner gives tasks ``airflow.sdk.execution_time.macros`` (through a lazy
+    accessor); ``airflow.macros`` is only a deprecated alias of it there.
+    """
+    if AIRFLOW_MAJOR >= 3:
+        from airflow.sdk.execution_time import macros
+    else:
+        from airflow import macros
+    return macros
+
+
 @pytest.fixture
 def events_server() -> Iterator[Callable[..., str]]:
     """Factory: start the events API on a free port in a thread, return its base URL.

@@ -8,12 +8,11 @@ and the idempotency of the whole chain; the live-stack version is tests/integrat
 from __future__ import annotations
 
 import pytest
-from airflow import macros
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airkit.events.generator import expected_daily_stats, expected_events
 
-from .conftest import REPO_ROOT, dag_bag, fetch_dicts, table_checksum
+from .conftest import REPO_ROOT, context_macros, dag_bag, fetch_dicts, table_checksum
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def run_day(events_api, pg_conn, tmp_path, monkeypatch: pytest.MonkeyPatch):
         results = {}
         for task_id in tasks:
             task = dag.get_task(task_id)
-            context = {"ds": ds, "macros": macros, **dag.user_defined_macros}
+            context = {"ds": ds, "macros": context_macros(), **dag.user_defined_macros}
             task.render_template_fields(context)
             results[task_id] = task.execute(context)
         return results

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from airflow.exceptions import AirflowException, AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airkit.events.generator import generate_events
 from airkit.operators.http_to_file import HttpToFileOperator
