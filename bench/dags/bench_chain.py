@@ -8,7 +8,7 @@ Lives in bench/dags/, not dags/: only the benchmark's own stacks load it.
 from __future__ import annotations
 
 import pendulum
-from airflow.decorators import dag, task
+from airflow.providers.common.compat.sdk import dag, task
 
 from airkit.notifiers import log_failure
 

@@ -9,12 +9,40 @@ from pathlib import Path
 
 import pytest
 
+from airkit.compat import AIRFLOW_MAJOR
 from airkit.events.server import make_server
 from airkit.sinks.sentry import SentrySink
 from airkit.sinks.smtp import MailSink
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "include" / "sql"
+
+
+def dag_bag(dag_folder: Path | str, **kwargs: object):
+    """The DAGs parsed from ``dag_folder`` (a file or a folder) and nothing else.
+
+    Airflow 2's DagBag adds Airflow's example DAGs unless ``include_examples=False``; Airflow 3's
+    has no such argument (it raises TypeError) and never adds them, since examples are a DAG
+    bundle of their own there. Keyword arguments (e.g. ``safe_mode``) go to the DagBag.
+    """
+    from airflow.models import DagBag
+
+    if AIRFLOW_MAJOR < 3:
+        kwargs["include_examples"] = False
+    return DagBag(dag_folder=str(dag_folder), **kwargs)
+
+
+def context_macros():
+    """The ``macros`` of a real task context on this line, for hand-made contexts.
+
+    Airflow 3's task runner gives tasks ``airflow.sdk.execution_time.macros`` (through a lazy
+    accessor); ``airflow.macros`` is only a deprecated alias of it there.
+    """
+    if AIRFLOW_MAJOR >= 3:
+        from airflow.sdk.execution_time import macros
+    else:
+        from airflow import macros
+    return macros
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import airflow
 import pytest
-from airflow.models import DagBag
 
 from airkit import compat
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, dag_bag
 
 
 def test_major_is_the_installed_airflows() -> None:
@@ -22,7 +21,7 @@ def test_fail_fast_kwargs_use_the_lines_name(monkeypatch, major, kwargs) -> None
 
 
 def test_lesson_fail_stop_stops_at_the_first_failure() -> None:
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "lesson_fail_stop.py"), include_examples=False)
+    bag = dag_bag(REPO_ROOT / "dags" / "lesson_fail_stop.py")
     assert not bag.import_errors
     dag = bag.dags["lesson_fail_stop"]
     assert getattr(dag, "fail_fast", None) or getattr(dag, "fail_stop", None)

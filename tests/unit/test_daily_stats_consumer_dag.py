@@ -6,11 +6,10 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from airflow.models import DagBag
 
 from airkit.datasets import DAILY_STATS
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, dag_bag
 
 URI = DAILY_STATS.uri
 EVENT = SimpleNamespace(
@@ -23,7 +22,7 @@ COVERED = [{"uri": URI, "dag_id": "events_etl", "run_id": "manual__2024-01-04", 
 
 @pytest.fixture(scope="module")
 def covered_days():
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "daily_stats_consumer.py"), include_examples=False)
+    bag = dag_bag(REPO_ROOT / "dags" / "daily_stats_consumer.py")
     assert not bag.import_errors
     return bag.dags["daily_stats_consumer"].get_task("covered_days").python_callable
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from airflow.exceptions import AirflowFailException
-from airflow.models import DagBag
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airkit.operators.http_to_file import HttpToFileOperator
 from airkit.operators.upsert import PostgresUpsertOperator
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, context_macros, dag_bag
 
 
 @pytest.fixture(scope="module")
 def dag():
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "events_etl.py"), include_examples=False)
+    bag = dag_bag(REPO_ROOT / "dags" / "events_etl.py")
     assert not bag.import_errors
     # bag.dags, not bag.get_dag(): get_dag() consults the metadata DB, which unit tests lack.
     return bag.dags["events_etl"]
@@ -64,12 +63,10 @@ def test_fetch_and_load_use_the_same_landing_file_and_day(dag) -> None:
 
 
 def test_templates_render(dag, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    from airflow import macros
-
     monkeypatch.setenv("AIRKIT_DATA_DIR", str(tmp_path))
     fetch = dag.get_task("fetch_events")
     env = dag.get_template_env()
-    context = {"ds": "2024-01-31", "macros": macros, **dag.user_defined_macros}
+    context = {"ds": "2024-01-31", "macros": context_macros(), **dag.user_defined_macros}
     assert fetch.render_template(fetch.output_path, context, env) == f"{tmp_path}/events/2024-01-31.json"
     assert fetch.render_template(fetch.data, context, env) == {"start_date": "2024-01-31", "end_date": "2024-02-01"}
     # The .sql templates of the TaskFlow tasks resolve through template_searchpath.

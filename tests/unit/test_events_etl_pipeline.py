@@ -8,13 +8,11 @@ and the idempotency of the whole chain; the live-stack version is tests/integrat
 from __future__ import annotations
 
 import pytest
-from airflow import macros
-from airflow.exceptions import AirflowFailException
-from airflow.models import DagBag
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airkit.events.generator import expected_daily_stats, expected_events
 
-from .conftest import REPO_ROOT, fetch_dicts, table_checksum
+from .conftest import REPO_ROOT, context_macros, dag_bag, fetch_dicts, table_checksum
 
 
 @pytest.fixture
@@ -23,11 +21,11 @@ def run_day(events_api, pg_conn, tmp_path, monkeypatch: pytest.MonkeyPatch):
 
     def run(ds: str, tasks=("fetch_events", "create_tables", "load_events", "calculate_stats", "send_stats")):
         # A fresh DagBag per run: rendering templates mutates the task objects.
-        dag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "events_etl.py"), include_examples=False).dags["events_etl"]
+        dag = dag_bag(REPO_ROOT / "dags" / "events_etl.py").dags["events_etl"]
         results = {}
         for task_id in tasks:
             task = dag.get_task(task_id)
-            context = {"ds": ds, "macros": macros, **dag.user_defined_macros}
+            context = {"ds": ds, "macros": context_macros(), **dag.user_defined_macros}
             task.render_template_fields(context)
             results[task_id] = task.execute(context)
         return results

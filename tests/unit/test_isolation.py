@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from airflow.models import DagBag
 from airflow.providers.common.compat.sdk import AirflowFailException
 from packaging.requirements import Requirement
 
@@ -14,7 +13,7 @@ from airkit.isolation import isolated_python
 from airkit.stack import project, settings
 from airkit.stack.processes import ProcessStack
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, dag_bag
 
 
 def test_returns_the_existing_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,7 +30,7 @@ def test_missing_or_unset_is_a_clear_failure(value: str, monkeypatch: pytest.Mon
 
 def test_virtualenv_requirements_are_pins_only() -> None:
     # Airflow 3's standard provider parses every line as a PEP 508 requirement: no pip options.
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "dependency_isolation.py"), include_examples=False)
+    bag = dag_bag(REPO_ROOT / "dags" / "dependency_isolation.py")
     assert not bag.import_errors
     requirements = bag.dags["dependency_isolation"].get_task("virtualenv").requirements
     assert requirements and [str(Requirement(line)) for line in requirements] == list(requirements)

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airkit.events.generator import generate_events
 from airkit.events.schema import EVENT_FIELDS, EVENT_KEY

@@ -29,9 +29,18 @@ def callback_kind(context: dict[str, Any]) -> str:
     return {"up_for_retry": "task_retry", "success": "task_success"}.get(state or "", "task_failure")
 
 
-def _failed_tasks(dag_run: Any) -> list[str] | None:
+def _failed_tasks(context: dict[str, Any], dag_id: str | None, run_id: str | None) -> list[str] | None:
+    dag_run = context.get("dag_run")
     try:
-        return sorted(ti.task_id for ti in dag_run.get_task_instances(state=["failed"]))
+        if hasattr(dag_run, "get_task_instances"):
+            # Airflow 2: the DAG processor runs the callback with a DagRun from the metadata DB.
+            return sorted(ti.task_id for ti in dag_run.get_task_instances(state=["failed"]))
+        # Airflow 3: callbacks have no DB access and the context's dag_run is a plain record;
+        # the run's last task instance asks the API server, through the process's supervisor.
+        # Mapped task instances come back as "<task_id>_<map_index>".
+        ti = context.get("task_instance") or context.get("ti")
+        states = ti.get_task_states(dag_id=dag_id, run_ids=[run_id])
+        return sorted(task for task, state in states.get(run_id, {}).items() if _value(state) == "failed")
     except Exception:  # noqa: BLE001 - a detail of the alert, never a reason to lose it
         return None
 
@@ -73,7 +82,7 @@ def describe_failure(context: dict[str, Any]) -> dict[str, Any]:
         # A DAG-level context carries *a* task instance of the run, not necessarily the one
         # that failed: name the failed tasks instead of pointing at a random one.
         facts.update(task_id=None, try_number=None, max_tries=None, log_url=None,
-                     failed_tasks=_failed_tasks(dag_run))
+                     failed_tasks=_failed_tasks(context, facts["dag_id"], facts["run_id"]))
     return facts
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from bench import load, stack
 
+from ..conftest import dag_bag
+
 REPO = stack.REPO
 
 
@@ -39,9 +41,7 @@ def test_config_overrides() -> None:
 
 
 def test_bench_dags_are_valid_and_outside_the_catalogue() -> None:
-    from airflow.models import DagBag
-
-    bag = DagBag(dag_folder=str(stack.BENCH_DAGS), include_examples=False)
+    bag = dag_bag(stack.BENCH_DAGS)
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {"bench_chain", "bench_fanout", "bench_fanout_small"}
     assert len(bag.dags["bench_chain"].tasks) == 10

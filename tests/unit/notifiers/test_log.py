@@ -3,6 +3,9 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+import pytest
+
+from airkit.compat import AIRFLOW_MAJOR
 from airkit.notifiers import describe_failure, log_failure
 
 
@@ -37,11 +40,37 @@ def test_kind_of_callback_is_read_off_the_context() -> None:
     assert callback_kind({"dag": None, "task_list": "", "slas": []}) == "sla_miss"
 
 
-def test_dag_level_facts_name_the_failed_tasks_not_a_random_task_instance() -> None:
+def _dag_failure_context_airflow_2() -> dict:
+    # The DAG processor hands the callback an ORM DagRun, which queries the metadata DB.
     failed = [SimpleNamespace(task_id="load"), SimpleNamespace(task_id="fetch")]
     dag_run = SimpleNamespace(run_id="r1", get_task_instances=lambda state: failed)
-    context = {"dag": SimpleNamespace(dag_id="d"), "dag_run": dag_run, "reason": "task_failure",
-               "ti": SimpleNamespace(task_id="unrelated", try_number=1)}
+    return {"dag": SimpleNamespace(dag_id="d"), "dag_run": dag_run, "reason": "task_failure",
+            "ti": SimpleNamespace(task_id="unrelated", try_number=1)}
+
+
+def _dag_failure_context_airflow_3(monkeypatch: pytest.MonkeyPatch) -> dict:
+    # The DAG processor hands the callback the run's last task instance (a RuntimeTaskInstance)
+    # and a dag_run record without DB access. The SDK's own get_task_states runs; only the
+    # supervisor it talks to (the DAG processor manager, which asks the API server) stands in.
+    from airflow.sdk.execution_time import task_runner
+    from airflow.sdk.execution_time.comms import GetTaskStates, TaskStatesResult
+
+    class Supervisor:
+        def send(self, msg):
+            assert isinstance(msg, GetTaskStates) and msg.dag_id == "d" and msg.run_ids == ["r1"], msg
+            return TaskStatesResult(task_states={"r1": {"load": "failed", "fetch": "failed",
+                                                        "report": "upstream_failed", "unrelated": "success"}})
+
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Supervisor(), raising=False)
+    ti = SimpleNamespace(task_id="unrelated", try_number=1,
+                         get_task_states=task_runner.RuntimeTaskInstance.get_task_states)
+    return {"dag": SimpleNamespace(dag_id="d"), "dag_run": SimpleNamespace(run_id="r1"),
+            "reason": "task_failure", "run_id": "r1", "ti": ti, "task_instance": ti}
+
+
+def test_dag_level_facts_name_the_failed_tasks_not_a_random_task_instance(monkeypatch) -> None:
+    context = (_dag_failure_context_airflow_3(monkeypatch) if AIRFLOW_MAJOR >= 3
+               else _dag_failure_context_airflow_2())
     facts = describe_failure(context)
     assert facts["kind"] == "dag_failure" and facts["task_id"] is None
     assert facts["failed_tasks"] == ["fetch", "load"] and facts["run_id"] == "r1"

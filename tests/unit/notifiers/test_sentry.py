@@ -6,14 +6,16 @@ import datetime as dt
 import logging
 from types import SimpleNamespace
 
+import pytest
 import requests
 
+from airkit.compat import AIRFLOW_MAJOR
 from airkit.notifiers import SentryNotifier
 
 
 def _dag(dag_id: str = "events_etl"):
     # A real DAG: BaseNotifier renders its templates with the DAG's Jinja environment.
-    from airflow.models.dag import DAG
+    from airflow.providers.common.compat.sdk import DAG
 
     return DAG(dag_id, schedule=None, start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
 
@@ -77,6 +79,8 @@ def test_dsn_from_the_environment_and_templated_message(sentry_sink, monkeypatch
     assert stored["tags"]["team"] == "data-platform"
 
 
+@pytest.mark.skipif(AIRFLOW_MAJOR >= 3, reason="Airflow 3 removed SLAs and never calls sla_miss_callback "
+                    "(its BaseNotifier no longer even passes the slas argument on)")
 def test_sla_miss_callback_signature(sentry_sink) -> None:
     sla = SimpleNamespace(task_id="build_report", execution_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
     # Airflow calls sla_miss_callback(dag, task_list, blocking_task_list, slas, blocking_tis).

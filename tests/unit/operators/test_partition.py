@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airkit.events.generator import expected_daily_stats
 from airkit.events.schema import DAILY_STATS_FIELDS, DAILY_STATS_KEY

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from airflow.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airkit.events.generator import expected_events, generate_events
 from airkit.events.schema import EVENT_FIELDS, EVENT_KEY, EVENT_NEWEST_FIRST
