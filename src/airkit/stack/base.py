@@ -89,11 +89,15 @@ class Stack(ABC):
         finished; exit code 0 only if every run succeeded. `rerun`: days that already ran run again.
 
         Airflow 2's `dags backfill` runs the days itself and blocks. Airflow 3's `backfill create`
-        only asks the scheduler for the runs and returns, so the wait here polls the backfill."""
+        only asks the scheduler for the runs and returns, so the wait here polls the backfill;
+        there the DAG is unpaused first (the scheduler runs nothing of a paused DAG)."""
         if line.MAJOR < 3:
             again = ("--reset-dagruns", "--yes") if rerun else ()
             return self.airflow("dags", "backfill", "-s", start, "-e", end, *again, dag_id, timeout=timeout)
         started = time.monotonic()
+        # Airflow 3's scheduler starts no run of a paused DAG, backfill runs included (2's
+        # backfill job ran them itself): the DAG is unpaused, as a backfill means to run it.
+        self.api.unpause(dag_id)
         result = self.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", start, "--to-date", end,
                               "--reprocess-behavior", "completed" if rerun else "none", timeout=timeout)
         if result.returncode != 0:
