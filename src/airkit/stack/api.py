@@ -226,6 +226,13 @@ class AirflowAPI:
                 lines.append(f"--- log of {task_id} ---\n" + "\n".join(log.splitlines()[-60:]))
         return "\n".join(lines)
 
+    def asset_events(self, **filters: Any) -> list[dict]:
+        """Asset events (Airflow 2: dataset events), e.g. ``source_dag_id=``, ``source_run_id=``,
+        each with ``uri`` and ``created_dagruns`` (the runs it triggered)."""
+        kind = "assets" if self.major >= 3 else "datasets"
+        body = self.call("GET", f"/{kind}/events", params={"limit": 100, **filters})
+        return body["asset_events" if self.major >= 3 else "dataset_events"]
+
     def import_errors(self) -> list[dict]:
         """Each with `filename` and `stack_trace` (3.x: `filename` is relative to its bundle)."""
         return self.call("GET", "/importErrors")["import_errors"]

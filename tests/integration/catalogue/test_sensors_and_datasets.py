@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from airkit.stack import line
+
 from tests.integration.catalogue.lessons import wait_for_task_state
 
 pytestmark = pytest.mark.integration
@@ -49,25 +51,24 @@ def producer_run(airflow_stack, produced):
 
 
 def test_dataset_event_creates_a_consumer_run(airflow_stack, producer_run, produced):
+    api = airflow_stack.api
+
     def covering_run() -> dict | None:
-        runs = airflow_stack.api.call("GET", f"/dags/{CONSUMER}/dagRuns", params={"order_by": "-execution_date", "limit": 20})
-        for run in runs["dag_runs"]:
-            if run["run_type"] not in ("dataset_triggered", "asset_triggered"):  # Airflow 2.x, 3.x
-                continue
-            if airflow_stack.api.run_state(CONSUMER, run["dag_run_id"]) != "success":
-                continue
-            covered = airflow_stack.api.xcom(CONSUMER, run["dag_run_id"], "covered_days")
-            if any(c["run_id"] == producer_run for c in covered):
-                return {"run": run, "covered": covered}
+        """The consumer run that the producer run's daily_stats event created, once it succeeded."""
+        for event in api.asset_events(source_dag_id="events_etl", source_run_id=producer_run):
+            for run in event["created_dagruns"] if event["uri"].endswith("/public/daily_stats") else []:
+                if run["dag_id"] == CONSUMER and api.run_state(CONSUMER, run["run_id"]) == "success":
+                    return {"run": run, "covered": api.xcom(CONSUMER, run["run_id"], "covered_days")}
         return None
 
     from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
     found = Retrying(stop=stop_after_delay(240), wait=wait_fixed(3), retry=retry_if_result(lambda r: r is None),
                      retry_error_callback=lambda state: None)(covering_run)
-    assert found, f"no successful dataset/asset-triggered run of {CONSUMER} covers {producer_run}"
+    assert found, f"no successful run of {CONSUMER} was triggered by the daily_stats event of {producer_run}"
+    assert found["run"]["run_id"].startswith(("dataset_triggered__", "asset_triggered__")), found  # 2.x, 3.x
     mine = [c for c in found["covered"] if c["run_id"] == producer_run]
-    assert mine[0]["dag_id"] == "events_etl" and mine[0]["day"] == produced, found
+    assert mine and mine[0]["dag_id"] == "events_etl" and mine[0]["day"] == produced, found
     assert mine[0]["uri"].endswith("/public/daily_stats"), found
 
 
@@ -101,9 +102,11 @@ def test_file_sensor_waits_without_a_worker_slot_and_passes_when_the_file_lands(
     airflow_stack.api.trigger(dag_id, day, run_id)
 
     wait_for_task_state(airflow_stack, dag_id, run_id, "wait_for_partner_file", {"up_for_reschedule"})
+    # Airflow 3 keys task_reschedule by the task instance's id, 2 by dag_id/run_id/task_id.
+    of_run = ("task_reschedule r JOIN task_instance ti ON ti.id = r.ti_id WHERE ti.dag_id = %s AND ti.run_id = %s"
+              if line.MAJOR >= 3 else "task_reschedule WHERE dag_id = %s AND run_id = %s")
     with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) AS n FROM task_reschedule WHERE dag_id = %s AND run_id = %s",
-                    (dag_id, run_id))
+        cur.execute(f"SELECT count(*) AS n FROM {of_run}", (dag_id, run_id))
         assert cur.fetchone()["n"] >= 1, "a rescheduled sensor records each reschedule"
     assert airflow_stack.api.run_state(dag_id, run_id) == "running"
 
