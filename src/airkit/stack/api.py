@@ -229,9 +229,10 @@ class AirflowAPI:
     def asset_events(self, **filters: Any) -> list[dict]:
         """Asset events (Airflow 2: dataset events), e.g. ``source_dag_id=``, ``source_run_id=``,
         each with ``uri`` and ``created_dagruns`` (the runs it triggered)."""
-        kind = "assets" if self.major >= 3 else "datasets"
-        body = self.call("GET", f"/{kind}/events", params={"limit": 100, **filters})
-        return body["asset_events" if self.major >= 3 else "dataset_events"]
+        if self.major >= 3:
+            return self.call("GET", "/assets/events", params={"limit": 100, **filters})["asset_events"]
+        events = self.call("GET", "/datasets/events", params={"limit": 100, **filters})["dataset_events"]
+        return [{**event, "uri": event["dataset_uri"]} for event in events]
 
     def import_errors(self) -> list[dict]:
         """Each with `filename` and `stack_trace` (3.x: `filename` is relative to its bundle)."""
