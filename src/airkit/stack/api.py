@@ -226,14 +226,6 @@ class AirflowAPI:
                 lines.append(f"--- log of {task_id} ---\n" + "\n".join(log.splitlines()[-60:]))
         return "\n".join(lines)
 
-    def asset_events(self, **filters: Any) -> list[dict]:
-        """Asset events (Airflow 2: dataset events), e.g. ``source_dag_id=``, ``source_run_id=``,
-        each with ``uri`` and ``created_dagruns`` (the runs it triggered)."""
-        if self.major >= 3:
-            return self.call("GET", "/assets/events", params={"limit": 100, **filters})["asset_events"]
-        events = self.call("GET", "/datasets/events", params={"limit": 100, **filters})["dataset_events"]
-        return [{**event, "uri": event["dataset_uri"]} for event in events]
-
     def import_errors(self) -> list[dict]:
         """Each with `filename` and `stack_trace` (3.x: `filename` is relative to its bundle)."""
         return self.call("GET", "/importErrors")["import_errors"]
