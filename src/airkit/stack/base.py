@@ -98,17 +98,29 @@ class Stack(ABC):
         # Airflow 3's scheduler starts no run of a paused DAG, backfill runs included (2's
         # backfill job ran them itself): the DAG is unpaused, as a backfill means to run it.
         self.api.unpause(dag_id)
-        result = self.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", start, "--to-date", end,
-                              "--reprocess-behavior", "completed" if rerun else "none", timeout=timeout)
+        result = self._create_backfill(dag_id, start, end, rerun, started + timeout)
         if result.returncode != 0:
             return result
         failed = self._wait_for_backfill(dag_id, start, end, timeout - (time.monotonic() - started))
         return subprocess.CompletedProcess(result.args, 1 if failed else 0, result.stdout,
                                            result.stderr + (f"\nruns not successful: {failed}" if failed else ""))
 
+    def _create_backfill(self, dag_id: str, start: str, end: str, rerun: bool,
+                         deadline: float) -> subprocess.CompletedProcess:
+        """`airflow backfill create`; while another backfill of the DAG runs, wait for it first:
+        Airflow 3 runs one backfill per DAG at a time (2 ran them side by side)."""
+        while True:
+            result = self.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", start, "--to-date", end,
+                                  "--reprocess-behavior", "completed" if rerun else "none",
+                                  timeout=max(deadline - time.monotonic(), 1))
+            busy = result.returncode != 0 and "AlreadyRunningBackfill" in result.stderr
+            if not busy or time.monotonic() > deadline:
+                return result
+            self._wait_for_backfill(dag_id, start, end, deadline - time.monotonic())
+
     def _wait_for_backfill(self, dag_id: str, start: str, end: str, timeout: float) -> dict[str, str]:
         """Poll (bounded) until the DAG's newest backfill has completed; its runs that did not succeed."""
-        from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+        from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
         def newest() -> dict:
             found = self.api.call("GET", "/backfills", params={"dag_id": dag_id, "limit": 100})["backfills"]
@@ -117,7 +129,7 @@ class Stack(ABC):
         try:
             Retrying(stop=stop_after_delay(max(timeout, 1)), wait=wait_fixed(2),
                      retry=retry_if_result(lambda backfill: not backfill["completed_at"]))(newest)
-        except Exception:  # tenacity.RetryError: still running at the deadline
+        except RetryError:  # still running at the deadline
             raise StackError(f"backfill of {dag_id} {start}..{end} not complete after {timeout:.0f}s") from None
         runs = self.api.call("GET", f"/dags/{dag_id}/dagRuns", params={
             "logical_date_gte": f"{start}T00:00:00Z", "logical_date_lte": f"{end}T00:00:00Z", "limit": 1000})
