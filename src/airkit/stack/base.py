@@ -120,7 +120,13 @@ class Stack(ABC):
 
     def _wait_for_backfill(self, dag_id: str, start: str, end: str, timeout: float) -> dict[str, str]:
         """Poll (bounded) until the DAG's newest backfill has completed; its runs that did not succeed."""
-        from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+        from tenacity import (
+            RetryError,
+            Retrying,
+            retry_if_result,
+            stop_after_delay,
+            wait_fixed,
+        )
 
         def newest() -> dict:
             found = self.api.call("GET", "/backfills", params={"dag_id": dag_id, "limit": 100})["backfills"]
