@@ -18,10 +18,10 @@ def test_first_failure_stops_the_running_sibling(airflow_stack, sinks, run_dag):
     tis = airflow_stack.api.task_instances(DAG_ID, run_id)
     assert tis["fails_fast"]["state"] == "failed" and tis["fails_fast"]["try_number"] == 1
     assert tis["long_running"]["state"] == "failed", "the running sibling must be stopped (failed), not left running"
-    # What had not started never runs. Airflow 2 marks it skipped; on Airflow 3 the trigger rule
-    # may get there first (publish needs fails_fast) and mark it upstream_failed: seen in CI.
+    # What had not started never runs: neither state is the outcome of a try. Airflow 2 marks it
+    # skipped; on Airflow 3 the trigger rule may get there first (publish needs fails_fast) and
+    # mark it upstream_failed, stamping a start date as it does (both seen in CI).
     assert tis["publish"]["state"] in ("skipped", "upstream_failed"), "fail_stop stops what has not started"
-    assert not tis["publish"]["start_date"], "publish must never have started"
     log = airflow_stack.api.task_log(DAG_ID, run_id, "long_running", 1)
     assert "finished its ten minutes" not in log
 
