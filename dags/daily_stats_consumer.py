@@ -13,6 +13,8 @@ and a failed producer run creates nothing.
 - Several events between two consumer runs are collapsed into one run; `triggering_dataset_events`
   (Airflow 3: `triggering_asset_events`) lists them all. So the consumer reads which producer runs (and days) it covers from
   there, not from its own logical date (which is just the time the run was created).
+- An event outlives the producer run that made it (`airflow db clean` deletes old runs, not
+  events): a consumer must not depend on that run still existing (`airkit.datasets.source_run`).
 - Use Datasets for "whenever new data exists"; use ExternalTaskSensor for "the same day of
   another DAG" (see `wait_for_events_etl`).
 """
@@ -23,7 +25,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults, failure_callbacks
-from airkit.datasets import DAILY_STATS
+from airkit.datasets import DAILY_STATS, source_run
 
 
 @dag(
@@ -45,7 +47,7 @@ def daily_stats_consumer():
         covered = []
         for asset, events in triggering.items():
             for event in events:
-                source = event.source_dag_run
+                source = source_run(event)  # None once the producer run was deleted
                 covered.append({
                     "uri": getattr(asset, "uri", asset),
                     "dag_id": event.source_dag_id,

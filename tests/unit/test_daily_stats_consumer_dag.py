@@ -39,3 +39,29 @@ def test_airflow_3_events_keyed_by_asset(covered_days) -> None:
 def test_a_producer_run_without_logical_date(covered_days) -> None:
     event = SimpleNamespace(**{**vars(EVENT), "source_dag_run": SimpleNamespace(logical_date=None)})
     assert covered_days(triggering_asset_events={DAILY_STATS: [event]})[0]["day"] is None
+
+
+class _GoneRun:
+    """An Airflow 3 event whose producer run was deleted: the lazy lookup raises, as the SDK does."""
+
+    def __init__(self, status_code: int):
+        self.source_dag_id, self.source_run_id = "events_etl", "fault_clean_2024-02-12"
+        self._status_code = status_code
+
+    @property
+    def source_dag_run(self):
+        error = SimpleNamespace(detail={"status_code": self._status_code, "message": "Server returned error"})
+        exc = RuntimeError(f"API_SERVER_ERROR: {error.detail}")
+        exc.error = error
+        raise exc
+
+
+def test_a_deleted_producer_run_still_counts_as_covered(covered_days) -> None:
+    covered = covered_days(triggering_asset_events={DAILY_STATS: [_GoneRun(404), EVENT]})
+    assert covered == [{"uri": URI, "dag_id": "events_etl", "run_id": "fault_clean_2024-02-12", "day": None},
+                       *COVERED]
+
+
+def test_other_lookup_errors_still_fail_the_task(covered_days) -> None:
+    with pytest.raises(RuntimeError, match="API_SERVER_ERROR"):
+        covered_days(triggering_asset_events={DAILY_STATS: [_GoneRun(500)]})
