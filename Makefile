@@ -237,9 +237,10 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 
 .PHONY: bench
 bench: install runtime ## Benchmarks: load speed, scheduling, start-up, idle memory -> bench/results/<time>.json
-	$(VENV)/bin/python -m bench --runtime $(RUNTIME) $(if $(filter 1,$(QUICK)),--quick)
+	$(VENV)/bin/python -m bench --runtime $(RUNTIME) $(if $(filter 1,$(QUICK)),--quick) $(if $(LINES),--lines $(LINES))
 
 ##- QUICK=1                    smoke run for CI: 20k rows, tuned config only, no warm restart (~2-3 min)
+##- LINES=3,2                  also run the stack section on Airflow 2.11 (its venv: make install AIRFLOW_LINE=2), side by side
 ##- BENCH_SECTIONS=load,stack[,suite]   which sections run
 ##- BENCH_SUITE=1              also time `make test-integration` (its slowest tests too)
 ##- BENCH_SIZES=100000,1000000 row counts of the load section

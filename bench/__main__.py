@@ -24,7 +24,8 @@ os.environ.update({
     "AIRFLOW__LOGGING__BASE_LOG_FOLDER": f"{_HOME}/logs",
 })
 
-from bench import report, stats  # noqa: E402  (after the isolation above)
+from airkit.stack import line as airflow_line  # noqa: E402  (after the isolation above)
+from bench import report, stats  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="load into this database instead of a throwaway PostgreSQL")
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES"),
                         help="comma-separated row counts (default 100000,1000000; quick 20000)")
+    parser.add_argument("--lines", default=os.environ.get("BENCH_LINES", ""),
+                        help="Airflow lines to compare, this venv's first (e.g. 3,2): the stack section "
+                             "also runs in each other line's venv, and the report puts them side by side")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""),
                         help="free text stored with the results (e.g. 'machine shared with 4 other stacks')")
@@ -96,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001
             failures.append(f"stack: {type(exc).__name__}: {exc}")
             log(f"stack FAILED: {exc}")
+    others = [int(m) for m in args.lines.split(",") if m.strip() and int(m) != airflow_line.MAJOR]
+    if others and "stack" in result:
+        compare_lines(result, others, args, failures)
     if "suite" in sections:
         from bench import suite
 
@@ -115,6 +122,24 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(_HOME, ignore_errors=True)
     # Missed targets never fail the run (CI runs QUICK=1 only as a smoke test); errors do.
     return 1 if failures else 0
+
+
+def compare_lines(result: dict, others: list[int], args: argparse.Namespace, failures: list[str]) -> None:
+    """Run the stack section on each other Airflow line and add it next to this one's."""
+    from bench import lines
+
+    result["lines"] = {result["machine"]["airflow"]: {"airflow": result["machine"]["airflow"],
+                                                      "stack": result["stack"]}}
+    for major in others:
+        try:
+            other = lines.run_stack_section(major, args.runtime, args.quick, log)
+        except Exception as exc:  # noqa: BLE001 - record and go on
+            failures.append(f"line {major}: {type(exc).__name__}: {exc}")
+            log(f"line {major} FAILED: {exc}")
+            continue
+        result["lines"][other["airflow"]] = {"airflow": other["airflow"], "stack": other["stack"]}
+        result["targets"] += [{**t, "name": f"Airflow {other['airflow']}: {t['name']}"} for t in other["targets"]]
+    result["line_comparison"] = lines.compare(result["lines"])
 
 
 if __name__ == "__main__":

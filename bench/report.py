@@ -54,6 +54,15 @@ def render(result: dict[str, Any]) -> str:
         rows.append(["TOTAL", *[v for c in configs for v in (fps[c]["total_mib"], fps[c].get("idle_cpu_pct_total"))]])
         rows.append(["official docker-compose asks for", *[v for _ in configs for v in (4096.0, None)]])
         parts.append(table(["component", *[f"{c} {k}" for c in configs for k in ("MiB", "CPU %")]], rows))
+    if result.get("line_comparison"):
+        versions = list(result["lines"])
+        parts.append(f"\n## Airflow lines side by side ({st.get('runtime')}, tuned config): "
+                     + " vs ".join(versions))
+        parts.append(table(
+            ["metric", "unit", *versions, *[f"{versions[0]} / {v}" for v in versions[1:]]],
+            [[row["metric"], row["unit"], *[row["values"].get(v) for v in versions],
+              *[row["ratios"].get(v) for v in versions[1:]]] for row in result["line_comparison"]],
+        ))
     if result.get("suite"):
         s = result["suite"]
         parts.append(f"\n## Test suite: `{s.get('command')}` {fmt(s.get('seconds'))} s (exit {s.get('exit_code')})")

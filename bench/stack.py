@@ -231,6 +231,8 @@ def scheduling(stack: BenchStack, quick: bool, log: Callable[[str], None]) -> di
     before = {name: _cpu_seconds(pids) for name, pids in parts.items()}
     fan = _dag_runs(stack, fan_dag, 1, 100, 1800, log)[0]
     fan_cpu = {name: round(max(_cpu_seconds(pids) - before[name], 0.0), 1) for name, pids in parts.items()}
+    # What the worker keeps after running tasks: its pool processes grow and stay grown.
+    worker_kib, _ = process_tree_pss([p for p in parts.get("airflow-worker", []) if p > 0])
     fan_seconds = max(e for _, _, e in fan["tis"]) - fan["run_start"]
     cpu_per_task = sum(fan_cpu.values()) / len(fan["tis"])
     return {
@@ -248,6 +250,7 @@ def scheduling(stack: BenchStack, quick: bool, log: Callable[[str], None]) -> di
         "fanout_cpu_s": fan_cpu,
         "fanout_cpu_s_per_task": round(cpu_per_task, 3),
         "fanout_cpu_bound_tasks_per_s": rate(os.cpu_count() or 1, cpu_per_task),
+        "worker_pss_after_mib": round(worker_kib / 1024, 1),
     }
 
 
