@@ -33,7 +33,8 @@ def test_malformed_source_fails_fast_and_leaves_the_warehouse_unchanged(run_dag,
                                                                          events_api):
     # A healthy run first, so "unchanged" is checked against real data for that very day.
     run = run_dag(DAG_ID)
-    before = warehouse_fingerprint(warehouse)
+    day = [run.logical_date]
+    before = warehouse_fingerprint(warehouse, day)
 
     events_api.arm("malformed", day=run.logical_date)
     airflow_api.clear(DAG_ID, run.run_id)
@@ -46,4 +47,4 @@ def test_malformed_source_fails_fast_and_leaves_the_warehouse_unchanged(run_dag,
     assert tis["load_events"]["state"] == "upstream_failed"
     log = run.log("fetch_events", 2)
     assert "AirflowFailException" in log and "JSON" in log, log[-2000:]
-    assert warehouse_fingerprint(warehouse) == before
+    assert warehouse_fingerprint(warehouse, day) == before
