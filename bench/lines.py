@@ -29,6 +29,7 @@ METRICS: tuple[tuple[str, Callable[[dict[str, Any]], Any], str], ...] = (
     ("chain gap p50", lambda s: s["scheduling"].get("tuned", {}).get("chain_gap_p50_s"), "s"),
     ("fan-out", lambda s: s["scheduling"].get("tuned", {}).get("fanout_tasks_per_s"), "tasks/s"),
     ("worker PSS after the fan-out", lambda s: s["scheduling"].get("tuned", {}).get("worker_pss_after_mib"), "MiB"),
+    ("worker PSS once its pool shrank", lambda s: s["scheduling"].get("tuned", {}).get("worker_pss_settled_mib"), "MiB"),
 )
 
 

@@ -29,8 +29,7 @@ WORK = REPO / ".state" / "bench"
 #: (celery: the celery provider's). The "airflow-defaults" stack sets each of them back to these
 #: values; everything else (ports, secrets, executor, auth) is the same for both stacks.
 AIRFLOW_DEFAULTS = {
-    "AIRFLOW__CELERY__WORKER_CONCURRENCY": "16",
-    "AIRFLOW__CELERY__WORKER_AUTOSCALE": "",  # unset: a fixed pool of WORKER_CONCURRENCY
+    "AIRFLOW__CELERY__WORKER_AUTOSCALE": "",  # unset: a fixed pool of worker_concurrency, 16
     "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "300",
     "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
     "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
@@ -217,6 +216,20 @@ def _dag_runs(stack: BenchStack, dag_id: str, runs: int, first_day: int, timeout
     return out
 
 
+def worker_settles(stack: BenchStack, idle_processes: int, timeout: float = 90) -> dict[str, float | None]:
+    """Seconds until the worker's process tree is back to its idle size after a burst, and its PSS
+    then: an autoscaled pool gives its grown slots back (Celery: 30 s after it last grew), a fixed
+    one keeps them. None for both when it stays bigger for `timeout` seconds."""
+    pids = [p for p in stack.components().get("airflow-worker", []) if p > 0]
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        kib, count = process_tree_pss(pids)
+        if count <= idle_processes:
+            return {"worker_settle_s": round(time.monotonic() - t0, 1), "worker_pss_settled_mib": round(kib / 1024, 1)}
+        time.sleep(2)  # polling the process count, bounded by `timeout`
+    return {"worker_settle_s": None, "worker_pss_settled_mib": None}
+
+
 def scheduling(stack: BenchStack, quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
     fan_dag = "bench_fanout_small" if quick else "bench_fanout"
     for dag_id in ("bench_chain", fan_dag):
@@ -278,6 +291,8 @@ def run(runtime: str, quick: bool, log: Callable[[str], None] = print) -> dict[s
             log(f"stack[{config}]: idle PSS {fp['total_mib']} MiB, idle CPU {fp['idle_cpu_pct_total']}% of one core")
             result["scheduling"][config] = scheduling(stack, quick, log)
             if not quick:
+                idle_worker = fp["components"].get("airflow-worker", {}).get("processes", 0)
+                result["scheduling"][config].update(worker_settles(stack, idle_worker))
                 log(f"stack[{config}]: warm restart (state kept)")
                 stack.stop()
                 t0 = time.monotonic()

@@ -37,7 +37,7 @@ def test_every_benchmarked_knob_is_explained_in_env_example() -> None:
 
 def test_config_overrides() -> None:
     assert stack.config_overrides("tuned") == {}
-    assert stack.config_overrides("airflow-defaults")["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "16"
+    assert stack.config_overrides("airflow-defaults")["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == ""
     with pytest.raises(ValueError):
         stack.config_overrides("fast")
 
