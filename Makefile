@@ -242,7 +242,7 @@ bench: install runtime ## Benchmarks: load speed, scheduling, start-up, idle mem
 ##- QUICK=1                    smoke run for CI: 20k rows, tuned config only, no warm restart (~2-3 min)
 ##- LINES=3,2                  also run the stack section on Airflow 2.11 (its venv: make install AIRFLOW_LINE=2), side by side
 ##- BENCH_SECTIONS=load,stack[,suite]   which sections run
-##- BENCH_SUITE=1              also time `make test-integration` (its slowest tests too)
+##- BENCH_SUITE=1              also time `make test-integration` (its slowest tests; local: execution-API timeouts/retries, api-server PSS after)
 ##- BENCH_SIZES=100000,1000000 row counts of the load section
 ##- BENCH_PG_DSN=<libpq URI>   load into that database (e.g. a warehouse) instead of a throwaway one
 ##- BENCH_NOTE="..."           stored in the results. Targets are reported, never enforced.

@@ -66,6 +66,10 @@ def render(result: dict[str, Any]) -> str:
     if result.get("suite"):
         s = result["suite"]
         parts.append(f"\n## Test suite: `{s.get('command')}` {fmt(s.get('seconds'))} s (exit {s.get('exit_code')})")
+        if s.get("after"):
+            a = s["after"]
+            parts.append(f"execution API during the suite: {a.get('timeouts')} timeout and {a.get('retries')} retry "
+                         f"log lines; api-server PSS afterwards {fmt(a.get('apiserver_pss_mib'))} MiB")
         if s.get("slowest"):
             parts.append("slowest (pytest --durations):\n" + "\n".join(f"  {line}" for line in s["slowest"]))
     if result.get("targets"):

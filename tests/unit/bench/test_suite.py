@@ -23,3 +23,17 @@ def test_the_durations_table_is_kept_line_by_line():
 
 def test_no_table_gives_an_empty_list():
     assert slowest("1 passed in 0.1s\n") == []
+
+
+def test_execution_api_trouble_is_counted_in_every_log_below(tmp_path):
+    from bench.suite import api_trouble
+
+    task_log = tmp_path / "airflow" / "dag_id=d" / "run_id=r" / "task_id=t" / "attempt=1.log"
+    task_log.parent.mkdir(parents=True)
+    task_log.write_text(
+        '{"event": "Starting call to \'airflow.sdk.api.client.Client.request\', this is the 2nd time calling it."}\n'
+        "httpx.ReadTimeout: timed out\n"
+        "an ordinary line about a timeout\n"
+    )
+    (tmp_path / "airflow-worker.log.1").write_text("httpcore.ConnectTimeout\nReadTimeoutError is not ours\n")
+    assert api_trouble(tmp_path) == {"timeouts": 2, "retries": 1}
