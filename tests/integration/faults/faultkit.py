@@ -125,6 +125,9 @@ def seed_days(stack, days: list[str]) -> None:
 
 def delete_runs(stack, days: list[str]) -> None:
     """Remove every events_etl run of these logical dates (backfill runs included)."""
+    # Until the DAG is parsed, its runs endpoint is a 404, not an empty list; this can be the
+    # session's first call, moments after the stack became healthy.
+    stack.api.wait_for_dag(DAG_ID)
     for day in days:
         start = f"{day}T00:00:00+00:00"
         runs = stack.api.call("GET", f"/dags/{DAG_ID}/dagRuns",
