@@ -123,6 +123,11 @@ class Endpoints:
                 f"password={v['POSTGRES_PASSWORD']} connect_timeout={connect_timeout}")
 
     @property
+    def broker_url(self) -> str:
+        """The Celery broker, as `celery inspect` on this machine reaches it."""
+        return f"redis://:{self.values['REDIS_PASSWORD']}@{self.host}:{self.values['REDIS_PORT']}/0"
+
+    @property
     def warehouse_dsn(self) -> str:
         return self.postgres_dsn(self.values["WAREHOUSE_DB"])
 

@@ -23,18 +23,24 @@ def expected_queues(env: dict[str, str]) -> set[str]:
     return {q.strip() for q in queues.split(",") if q.strip()}
 
 
-def verdict(broker_url: str, queues: set[str], node: str | None = None, timeout: float = 1.0) -> str:
-    """"healthy", or why not: for `node` (e.g. celery@host), or for any worker when None."""
+def _inspect(broker_url: str, question: str, node: str | None, timeout: float) -> dict:
+    """The workers' replies to one `celery inspect` broadcast (raises when the broker does not answer)."""
     from celery import Celery
 
     app = Celery("airkit-worker-health", broker=broker_url, set_as_current=False)
     app.conf.broker_transport_options = {"max_retries": 0}  # a probe: fail fast, ask again later
     try:
-        replies = app.control.inspect(destination=[node] if node else None, timeout=timeout).active_queues() or {}
-    except Exception as exc:  # noqa: BLE001 - broker down or refusing us: "not yet"
-        return f"broker not answering ({type(exc).__name__})"
+        return getattr(app.control.inspect(destination=[node] if node else None, timeout=timeout), question)() or {}
     finally:
         app.close()
+
+
+def verdict(broker_url: str, queues: set[str], node: str | None = None, timeout: float = 1.0) -> str:
+    """"healthy", or why not: for `node` (e.g. celery@host), or for any worker when None."""
+    try:
+        replies = _inspect(broker_url, "active_queues", node, timeout)
+    except Exception as exc:  # noqa: BLE001 - broker down or refusing us: "not yet"
+        return f"broker not answering ({type(exc).__name__})"
     if node is not None:
         replies = {name: q for name, q in replies.items() if name == node}
     if not replies:
@@ -44,6 +50,20 @@ def verdict(broker_url: str, queues: set[str], node: str | None = None, timeout:
         if queues <= consuming:
             return "healthy"
     return f"{name} answers but does not consume {sorted(queues - consuming)} (consuming: {sorted(consuming)})"
+
+
+def prefetch_shortfalls(broker_url: str, timeout: float = 2.0) -> list[str]:
+    """Workers that can no longer fill their own pool. A prefork worker takes at most
+    prefetch_count messages, and an autoscaling one grows only for messages it took: once its
+    prefetch count is below its ceiling of slots, the slots beyond it stay empty while tasks
+    wait. Celery's "prefetch count reduction" after a broker reconnect does exactly that to an
+    autoscaling worker (celery/celery#7515); airkit.celery_config turns it off."""
+    short = []
+    for node, stats in sorted(_inspect(broker_url, "stats", None, timeout).items()):
+        slots = (stats.get("autoscaler") or {}).get("max") or stats["pool"]["max-concurrency"]
+        if stats["prefetch_count"] < slots:
+            short.append(f"{node} prefetches {stats['prefetch_count']} task(s) for {slots} slots")
+    return short
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from airkit.stack import workerhealth
 from tests.integration.checks import assert_day_matches_generator, warehouse_fingerprint
 from tests.integration.faults.faultkit import (
     DAG_ID, blocked_writers, delete_days, delete_runs, kill_hard, table_held, trigger_all,
@@ -78,6 +79,11 @@ def test_redis_restarted_mid_stats(airflow_stack, clean_reference, fault_days):
     # send_stats was queued after the restart, so the run itself proves consumption; the
     # healthcheck must agree (apache/airflow#63580: a worker can ping without consuming).
     assert worker_consuming(airflow_stack) == "healthy"
+    # One task at a time is consumption too. After a reconnect Celery may cut a worker's
+    # prefetch to the slots it had then, and an autoscaling pool that later shrank to one slot
+    # never grows again: a CI run hung on exactly that (celery/celery#7515).
+    short = workerhealth.prefetch_shortfalls(airflow_stack.endpoints.broker_url)  # its URL holds the password
+    assert not short, short
 
 
 def test_two_concurrent_backfills_of_one_range(airflow_stack, unique_logical_date):
