@@ -1,9 +1,10 @@
-"""Is an Airflow job (the triggerer, ...) alive? What `airflow jobs check --job-type X` answers,
-read from the metadata database's `job` table directly: the CLI imports all of Airflow on every
-probe (several CPU-seconds, every 15-30 s, per container), this costs a query.
+"""Is an Airflow job (the scheduler, the triggerer, ...) alive? What `airflow jobs check
+--job-type X` answers, read from the metadata database's `job` table directly: the CLI imports
+all of Airflow on every probe (several CPU-seconds, every 15-30 s, per container), this costs a
+query.
 
-One check for both runtimes: the local launcher calls `verdict()`; compose's triggerer
-healthcheck runs `python -m airkit.stack.heartbeat TriggererJob` for its own hostname.
+One check for both runtimes: the local launcher calls `verdict()`; a compose healthcheck
+runs e.g. `python -m airkit.stack.heartbeat TriggererJob` for its own hostname.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import os
 import socket
 import sys
 
-#: Airflow's [triggerer] triggerer_health_check_threshold default; `airflow jobs check` uses it too.
+#: The default of Airflow's [triggerer] triggerer_health_check_threshold and [scheduler]
+#: scheduler_health_check_threshold; `airflow jobs check` uses it too.
 THRESHOLD_S = 30
 
 

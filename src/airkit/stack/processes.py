@@ -57,8 +57,9 @@ class ProcessStack(Stack):
             # Airflow 2 only (3 logs the manager with the dag-processor's own output).
             "AIRFLOW__LOGGING__DAG_PROCESSOR_MANAGER_LOG_LOCATION":
                 str(logs / "dag_processor_manager" / "dag_processor_manager.log"),
+            # Should an env file turn the scheduler's /health server on, it listens where the
+            # rest of the stack does, not on Airflow's 0.0.0.0.
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": self.values["BIND_ADDRESS"],
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": self.values["AIRFLOW_SCHEDULER_HEALTH_PORT"],
             "AIRKIT_DATA_DIR": str(self.data_dir),
             "AIRFLOW_CONN_LANDING_FS": landing_connection(str(self.data_dir)),
             "AIRKIT_ISOLATED_PYTHON": str(ISOLATED_VENV / "bin" / "python"),

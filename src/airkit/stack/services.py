@@ -86,11 +86,12 @@ class Service:
         return f"airflow{next(iter(self.lines))}"
 
 
-# The scheduler forks its health server and DAG processor with its connection pool. SQLAlchemy
-# pre-pings a pooled connection BEFORE Airflow's pid guard discards it in the child, so the
-# child's "SELECT 1" can steal the reply to the parent's query on the shared socket and the
-# scheduler hangs forever in PQexec. No pre-ping: a connection broken by a Postgres restart
-# fails one scheduler loop and the restart policy (supervisord, Docker) brings it back.
+# The 2.11 scheduler forks its DAG processor with its connection pool (so does any scheduler
+# with `[scheduler] enable_health_check`). SQLAlchemy pre-pings a pooled connection BEFORE
+# Airflow's pid guard discards it in the child, so the child's "SELECT 1" can steal the reply to
+# the parent's query on the shared socket and the scheduler hangs forever in PQexec. No
+# pre-ping: a connection broken by a Postgres restart fails one scheduler loop and the restart
+# policy (supervisord, Docker) brings it back.
 _NO_PRE_PING = {"AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_PRE_PING": "False"}
 
 SERVICES: tuple[Service, ...] = (
@@ -111,8 +112,9 @@ SERVICES: tuple[Service, ...] = (
     Service("airflow-webserver", ports={"AIRFLOW_API_PORT": 8080}, probe=Http("AIRFLOW_API_PORT"),
             airflow_command=("webserver",), depends_on=("postgres", "redis", "airflow-init"),
             lines=frozenset({2})),
-    Service("airflow-scheduler", ports={"AIRFLOW_SCHEDULER_HEALTH_PORT": 8974},
-            probe=Http("AIRFLOW_SCHEDULER_HEALTH_PORT"), airflow_command=("scheduler",),
+    # Probed by its heartbeat, as its own /health server would be: that server is a forked
+    # process of ~100 MiB (`[scheduler] enable_health_check`, off by default).
+    Service("airflow-scheduler", probe=JobHeartbeat("SchedulerJob"), airflow_command=("scheduler",),
             depends_on=("postgres", "redis", "airflow-init"), environment=_NO_PRE_PING),
     # Celery's warm shutdown lets running tasks finish; past the grace the group is killed.
     Service("airflow-worker", probe=WorkerQueues(), airflow_command=("celery", "worker"),
