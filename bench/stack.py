@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+
 from airkit.stack import line, open_stack, project, settings
 from airkit.stack.compose import ComposeProject
 from bench.stats import gaps, percentile, pss_kib, rate, ratio, target
@@ -222,12 +224,12 @@ def worker_settles(stack: BenchStack, idle_processes: int, timeout: float = 90) 
     one keeps them. None for both when it stays bigger for `timeout` seconds."""
     pids = [p for p in stack.components().get("airflow-worker", []) if p > 0]
     t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        kib, count = process_tree_pss(pids)
-        if count <= idle_processes:
-            return {"worker_settle_s": round(time.monotonic() - t0, 1), "worker_pss_settled_mib": round(kib / 1024, 1)}
-        time.sleep(2)  # polling the process count, bounded by `timeout`
-    return {"worker_settle_s": None, "worker_pss_settled_mib": None}
+    try:
+        kib, _ = Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(2),
+                          retry=retry_if_result(lambda tree: tree[1] > idle_processes))(process_tree_pss, pids)
+    except RetryError:
+        return {"worker_settle_s": None, "worker_pss_settled_mib": None}
+    return {"worker_settle_s": round(time.monotonic() - t0, 1), "worker_pss_settled_mib": round(kib / 1024, 1)}
 
 
 def scheduling(stack: BenchStack, quick: bool, log: Callable[[str], None]) -> dict[str, Any]:

@@ -54,10 +54,10 @@ def run(runtime: str, log: Callable[[str], None] = print) -> dict[str, Any]:
 def after_suite(state: Path) -> dict[str, Any]:
     """Execution-API trouble in the kept local stack's logs and the api-server's PSS; then the
     stack is stopped and its state removed."""
-    from airkit.stack import open_stack
+    from airkit.testing.plugin import isolated_stack
     from bench.stack import process_tree_pss
 
-    stack = open_stack("local", state / ".env", state_dir=state / "state")
+    stack = isolated_stack("local", state)
     try:
         pid = stack.pids().get("airflow-apiserver")
         kib = process_tree_pss([pid])[0] if pid else 0  # a tree: 2.11's gunicorn has workers

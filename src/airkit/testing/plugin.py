@@ -110,9 +110,15 @@ HARNESS_SETTINGS = {"AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
 
 
 def _isolated(harness: HarnessConfig):
-    env_file = settings.isolated_env_file(project.env_example(), harness.state / ".env",
+    return isolated_stack(harness.runtime, harness.state, harness.dags_dir)
+
+
+def isolated_stack(runtime: str, state: Path, dags_dir: Path | None = None):
+    """The harness's own stack of `runtime` in `state`: its env file, state and logs live there.
+    Reopens a kept one (its env file, with the secrets its databases were made with, is reused)."""
+    env_file = settings.isolated_env_file(project.env_example(), state / ".env",
                                           {**HARNESS_SETTINGS, "AIRFLOW_LINE": str(line.MAJOR)})
-    if harness.runtime == "compose":
+    if runtime == "compose":
         from airkit.stack.compose import ComposeProject
 
         # Its own project name (never the developer's `airkit`, whose volumes it would share) and
@@ -120,9 +126,9 @@ def _isolated(harness: HarnessConfig):
         compose = ComposeProject(name=os.environ.get("AIRKIT_TEST_PROJECT", f"airkit-test-airflow{line.MAJOR}"),
                                  overlays=os.environ.get("AIRKIT_TEST_COMPOSE_OVERLAYS",
                                                          "compose/overlays/fast-healthchecks.yaml").split(),
-                                 logs_dir=harness.state / "logs")
-        return open_stack("compose", env_file, compose_project=compose, dags_dir=harness.dags_dir)
-    return open_stack("local", env_file, state_dir=harness.state / "state", dags_dir=harness.dags_dir)
+                                 logs_dir=state / "logs")
+        return open_stack("compose", env_file, compose_project=compose, dags_dir=dags_dir)
+    return open_stack("local", env_file, state_dir=state / "state", dags_dir=dags_dir)
 
 
 def _external(harness: HarnessConfig):
