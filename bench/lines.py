@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from airkit.stack.project import venv_python
 from bench.stats import ratio
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,12 +33,6 @@ METRICS: tuple[tuple[str, Callable[[dict[str, Any]], Any], str], ...] = (
     ("worker PSS once its pool shrank", lambda s: s["scheduling"].get("tuned", {}).get("worker_pss_settled_mib"), "MiB"),
 )
 
-
-def venv_python(major: int) -> Path:
-    python = REPO / f".venv-airflow{major}" / "bin" / "python"
-    if not python.exists():
-        raise FileNotFoundError(f"no venv for Airflow line {major}: run `make install AIRFLOW_LINE={major}`")
-    return python
 
 
 def run_stack_section(major: int, runtime: str, quick: bool, log: Callable[[str], None]) -> dict[str, Any]:

@@ -39,3 +39,12 @@ def lock_file() -> Path:
     from airkit.compat import AIRFLOW_MAJOR
 
     return root() / "requirements" / f"lock-airflow{AIRFLOW_MAJOR}.txt"
+
+
+def venv_python(major: int) -> Path:
+    """The interpreter of Airflow line `major`'s venv (`make install AIRFLOW_LINE=<major>`): a
+    process imports one Airflow, so whatever runs on another line runs there."""
+    python = root() / f".venv-airflow{major}" / "bin" / "python"
+    if not python.exists():
+        raise StackError(f"no venv for Airflow line {major}: run `make install AIRFLOW_LINE={major}`")
+    return python

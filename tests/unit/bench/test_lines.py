@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bench import lines, report
 
 
@@ -35,9 +33,3 @@ def test_the_report_puts_the_lines_side_by_side() -> None:
     text = report.render(result)
     assert "3.3.2 vs 2.11.2" in text
     assert "3.3.2 / 2.11.2" in text
-
-
-def test_a_missing_venv_names_the_command_that_makes_it(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(lines, "REPO", tmp_path)
-    with pytest.raises(FileNotFoundError, match="make install AIRFLOW_LINE=2"):
-        lines.venv_python(2)
