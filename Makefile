@@ -195,6 +195,20 @@ test-example: install runtime $(RUNTIME_IMAGE) ## The external DAG repo example 
 ##- PYTEST_ARGS="-k ..."       extra pytest arguments for test-unit and test-integration
 ##- TEST_PROCESSES=3           integration test modules run at once against the one stack (1: in turn)
 
+##@ Airflow 3 upgrade
+
+.PHONY: upgrade-check
+UPGRADE_REPORT_DIR ?= .state/upgrade-check
+# Both lines' venvs: each parses the DAGs with its own Airflow (a process imports one).
+upgrade-check: ## Will DAGS survive 2.11 -> 3.3? Each line parses them; ruff AIR3; config lint -> UPGRADE_REPORT_DIR
+	$(MAKE) install AIRFLOW_LINE=2
+	$(MAKE) install AIRFLOW_LINE=3
+	.venv-airflow3/bin/python -m airkit.upgrade $(if $(DAGS),--dags $(DAGS)) --lint $(or $(LINT),src) \
+	  --env-file $(if $(wildcard $(ENV_FILE)),$(ENV_FILE),.env.example) --out $(UPGRADE_REPORT_DIR)
+
+##- DAGS=path/to/dags          the DAG folder upgrade-check reads (default: dags/, or AIRKIT_DAGS_DIR)
+##- LINT="src other/"          more paths for upgrade-check's ruff AIR3 run (default: src)
+
 ##@ Docker Compose runtime
 
 # compose/bin/dc = docker compose -p $(COMPOSE_PROJECT) --env-file $(ENV_FILE) -f compose/docker-compose.yaml
