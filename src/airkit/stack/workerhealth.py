@@ -52,14 +52,17 @@ def verdict(broker_url: str, queues: set[str], node: str | None = None, timeout:
     return f"{name} answers but does not consume {sorted(queues - consuming)} (consuming: {sorted(consuming)})"
 
 
-def prefetch_shortfalls(broker_url: str, timeout: float = 2.0) -> list[str]:
+def prefetch_shortfalls(broker_url: str, timeout: float = 5.0) -> list[str]:
     """Workers that can no longer fill their own pool. A prefork worker takes at most
     prefetch_count messages, and an autoscaling one grows only for messages it took: once its
     prefetch count is below its ceiling of slots, the slots beyond it stay empty while tasks
     wait. Celery's "prefetch count reduction" after a broker reconnect does exactly that to an
     autoscaling worker (celery/celery#7515); airkit.celery_config turns it off."""
+    replies = _inspect(broker_url, "stats", None, timeout)
+    if not replies:
+        return [f"no worker answered inspect stats within {timeout}s"]
     short = []
-    for node, stats in sorted(_inspect(broker_url, "stats", None, timeout).items()):
+    for node, stats in sorted(replies.items()):
         slots = (stats.get("autoscaler") or {}).get("max") or stats["pool"]["max-concurrency"]
         if stats["prefetch_count"] < slots:
             short.append(f"{node} prefetches {stats['prefetch_count']} task(s) for {slots} slots")

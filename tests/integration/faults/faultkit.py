@@ -91,10 +91,15 @@ def kill_hard(stack, service: str) -> None:
     stack.kill(service)
 
 
-def worker_consuming(stack) -> str:
-    """'healthy' if a worker is subscribed to its queue (not merely answering ping)."""
+def worker_consuming(stack, timeout: float = 120) -> str:
+    """'healthy' once a worker is subscribed to its queue (not merely answering ping), else the
+    last verdict after `timeout`: one probe may miss a busy worker's reply, as Docker's retries
+    allow on compose."""
     if stack.runtime == "local":
-        return stack.health()["airflow-worker"]
+        return Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(2),
+                        retry=retry_if_result(lambda verdict: verdict != "healthy"),
+                        retry_error_callback=lambda state: state.outcome.result(),
+                        )(lambda: stack.health()["airflow-worker"])
     names = stack.containers("airflow-worker")
     if not names:
         return "no worker container running"
