@@ -203,11 +203,11 @@ UPGRADE_REPORT_DIR ?= .state/upgrade-check
 upgrade-check: ## Will DAGS survive 2.11 -> 3.3? Each line parses them; ruff AIR3; config lint -> UPGRADE_REPORT_DIR
 	$(MAKE) install AIRFLOW_LINE=2
 	$(MAKE) install AIRFLOW_LINE=3
-	.venv-airflow3/bin/python -m airkit.upgrade $(if $(DAGS),--dags $(DAGS)) --lint $(or $(LINT),src) \
+	.venv-airflow3/bin/python -m airkit.upgrade $(if $(DAGS),--dags $(DAGS)) --lint $(or $(UPGRADE_LINT),src) \
 	  --env-file $(if $(wildcard $(ENV_FILE)),$(ENV_FILE),.env.example) --out $(UPGRADE_REPORT_DIR)
 
 ##- DAGS=path/to/dags          the DAG folder upgrade-check reads (default: dags/, or AIRKIT_DAGS_DIR)
-##- LINT="src other/"          more paths for upgrade-check's ruff AIR3 run (default: src)
+##- UPGRADE_LINT="src other/"  more paths for upgrade-check's ruff AIR3 run (default: src)
 
 ##@ Docker Compose runtime
 

@@ -17,6 +17,9 @@ LINES = (2, 3)
 def ruff_findings(paths: list[Path]) -> list[dict]:
     """ruff --preview --select AIR3: the rules for code that breaks (AIR301/302) or should move
     (AIR311/312) on Airflow 3."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:  # ruff would only warn and report nothing: a clean bill for code it never read
+        raise FileNotFoundError(f"nothing to lint at {', '.join(missing)}")
     ruff = Path(sys.executable).with_name("ruff")
     out = subprocess.run([str(ruff), "check", "--preview", "--select", "AIR3", "--output-format", "json",
                           "--no-cache", "--exit-zero", "--isolated", *map(str, paths)],

@@ -64,3 +64,10 @@ def test_hints_match_what_the_lines_say():
     assert [c.key for c in hints_for("TypeError: DAG.__init__() got an unexpected keyword argument 'fail_stop'")] \
         == ["fail_stop"]
     assert hints_for("nothing Airflow changed") == []
+
+
+def test_a_path_that_is_not_there_is_an_error_not_a_clean_bill(tmp_path):
+    # ruff only warns on a missing path and reports no findings (make's built-in LINT=lint once
+    # sent the check to lint a folder called "lint").
+    with pytest.raises(FileNotFoundError, match="nothing to lint"):
+        static.ruff_findings([tmp_path / "not-there"])
