@@ -54,7 +54,7 @@ def run(runtime: str, log: Callable[[str], None] = print) -> dict[str, Any]:
 def after_suite(state: Path) -> dict[str, Any]:
     """Execution-API trouble in the kept local stack's logs and the api-server's PSS; then the
     stack is stopped and its state removed."""
-    from airkit.testing.plugin import isolated_stack
+    from airkit.stack.isolated import isolated_stack
     from bench.stack import process_tree_pss
 
     stack = isolated_stack("local", state)

@@ -45,21 +45,25 @@ def new_secret(key: str) -> str:
             return secret
 
 
-def render(example: str, overrides: dict[str, str] | None = None) -> str:
-    """The example's text with placeholders filled and `overrides` applied, comments kept."""
+def render(example: str, overrides: dict[str, str | None] | None = None) -> str:
+    """The example's text with placeholders filled and `overrides` applied, comments kept. An
+    override of None drops the key's line (what reads the file then falls back to its default)."""
     overrides = dict(overrides or {})
     out = []
     for raw in example.splitlines():
         match = _LINE.match(raw.strip())
         if match:
             key, value = match.groups()
+            if key in overrides and overrides[key] is None:
+                overrides.pop(key)
+                continue
             if key in overrides:
                 value = overrides.pop(key)
             elif value == PLACEHOLDER:
                 value = new_secret(key)
             raw = f"{key}={value}"
         out.append(raw)
-    out.extend(f"{key}={value}" for key, value in overrides.items())
+    out.extend(f"{key}={value}" for key, value in overrides.items() if value is not None)
     return "\n".join(out) + "\n"
 
 

@@ -136,7 +136,7 @@ class Endpoints:
         return self.postgres_dsn(self.values["POSTGRES_DB"])
 
 
-def isolated_env_file(example: Path, path: Path, overrides: dict[str, str] | None = None) -> Path:
+def isolated_env_file(example: Path, path: Path, overrides: dict[str, str | None] | None = None) -> Path:
     """An env file with fresh secrets and free ports (kept if it already exists: a kept stack's
     databases were made with its secrets)."""
     keys = services.published_port_keys()
