@@ -197,16 +197,33 @@ test-example: install runtime $(RUNTIME_IMAGE) ## The external DAG repo example 
 
 ##@ Airflow 3 upgrade
 
-.PHONY: upgrade-check
+.PHONY: upgrade-check test-upgrade
 UPGRADE_REPORT_DIR ?= .state/upgrade-check
-# Both lines' venvs: each parses the DAGs with its own Airflow (a process imports one).
-upgrade-check: ## Will DAGS survive 2.11 -> 3.3? Each line parses them; ruff AIR3; config lint -> UPGRADE_REPORT_DIR
+UPGRADE_LIVE ?= 1
+DATES ?= 2024-01-01..2024-01-02
+# Both lines' venvs: each parses the DAGs with its own Airflow (a process imports one), and each
+# drives its own line's isolated stack on the local runtime, one stack after the other.
+upgrade-check: ## Will DAGS survive 2.11 -> 3.3? Static (each line parses them; ruff AIR3; config lint), then both lines run them -> UPGRADE_REPORT_DIR
 	$(MAKE) install AIRFLOW_LINE=2
 	$(MAKE) install AIRFLOW_LINE=3
 	.venv-airflow3/bin/python -m airkit.upgrade $(if $(DAGS),--dags $(DAGS)) --lint $(or $(UPGRADE_LINT),src) \
-	  --env-file $(if $(wildcard $(ENV_FILE)),$(ENV_FILE),.env.example) --out $(UPGRADE_REPORT_DIR)
+	  --env-file $(if $(wildcard $(ENV_FILE)),$(ENV_FILE),.env.example) --out $(UPGRADE_REPORT_DIR) \
+	  $(if $(filter 1,$(UPGRADE_LIVE)),--live --runtime local --dates $(DATES) \
+	    $(if $(UPGRADE_DAG_IDS),--dag-ids "$(UPGRADE_DAG_IDS)") $(if $(TABLES),--tables "$(TABLES)") \
+	    $(if $(UPGRADE_LINE_DEFAULTS),--line-default "$(UPGRADE_LINE_DEFAULTS)"))
+
+# Alone, not beside the integration suite: it starts a stack of each line in turn.
+test-upgrade: ## The live upgrade check on the trap DAGs (tests/fixtures/upgrade_traps): every trap flagged
+	$(MAKE) install AIRFLOW_LINE=2
+	$(MAKE) install AIRFLOW_LINE=3
+	.venv-airflow3/bin/python -m pytest tests/upgrade $(PYTEST_ARGS)
 
 ##- DAGS=path/to/dags          the DAG folder upgrade-check reads (default: dags/, or AIRKIT_DAGS_DIR)
+##- DATES=2024-01-01..2024-01-03  logical dates of upgrade-check's live runs (or a comma list)
+##- TABLES="events:day t2"     warehouse tables upgrade-check checksums after each date (TABLE:COLUMN: that date's rows)
+##- UPGRADE_DAG_IDS="a b"      the DAGs upgrade-check runs (default: all; asset consumers run through their producers)
+##- UPGRADE_LINE_DEFAULTS=KEY  env-file options each line's stack leaves at its own default (a deployment that never set them)
+##- UPGRADE_LIVE=0             upgrade-check's static half only (no stacks)
 ##- UPGRADE_LINT="src other/"  more paths for upgrade-check's ruff AIR3 run (default: src)
 
 ##@ Docker Compose runtime

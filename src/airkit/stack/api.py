@@ -250,6 +250,30 @@ class AirflowAPI:
         except (ValueError, SyntaxError):
             return entry["value"]
 
+    # --- assets (datasets on 2.x) ----------------------------------------------------------------
+    def asset_consumers(self) -> dict[str, set[str]]:
+        """Asset URI -> the DAGs scheduled on it (2.x: datasets and their consuming DAGs)."""
+        if self.major >= 3:
+            body = self.call("GET", "/assets", params={"limit": 100})
+            return {a["uri"]: {d["dag_id"] for d in a["scheduled_dags"]} for a in body["assets"]}
+        body = self.call("GET", "/datasets", params={"limit": 100})
+        return {a["uri"]: {d["dag_id"] for d in a["consuming_dags"]} for a in body["datasets"]}
+
+    def asset_events_of(self, dag_id: str, run_id: str) -> set[str]:
+        """URIs of the asset events a DAG run's tasks emitted."""
+        params = {"source_dag_id": dag_id, "source_run_id": run_id, "limit": 100}
+        if self.major >= 3:
+            return {e["uri"] for e in self.call("GET", "/assets/events", params=params)["asset_events"]}
+        return {e["dataset_uri"] for e in self.call("GET", "/datasets/events", params=params)["dataset_events"]}
+
+    def upstream_runs(self, dag_id: str, run_id: str) -> set[str]:
+        """The run ids whose asset events an asset-triggered run consumed."""
+        if self.major >= 3:
+            body = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/upstreamAssetEvents")["asset_events"]
+        else:
+            body = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/upstreamDatasetEvents")["dataset_events"]
+        return {e["source_run_id"] for e in body if e.get("source_run_id")}
+
     def wait_for_parsed(self, dag_id: str, filename: str, timeout: float = 180) -> dict:
         """Until the DAG processor has parsed `filename` and the DAG is active; an import error
         of that file raises at once with the parser's message."""

@@ -28,7 +28,7 @@ def ruff_findings(paths: list[Path]) -> list[dict]:
             for f in json.loads(out or "[]")]
 
 
-def _isolated_airflow_env(home: str) -> dict[str, str]:
+def isolated_airflow_env(home: str) -> dict[str, str]:
     """The caller's environment without its Airflow settings, in a throwaway AIRFLOW_HOME."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     return {**env, "AIRFLOW_HOME": home}
@@ -39,7 +39,7 @@ def config_lint(env_file: Path) -> list[str]:
     values = {k: v for k, v in envfile.parse(env_file).items() if k.startswith("AIRFLOW__")}
     with tempfile.TemporaryDirectory() as home:
         result = subprocess.run([str(project.venv_python(3)), "-m", "airflow", "config", "lint"],
-                                env={**_isolated_airflow_env(home), **values}, capture_output=True, text=True, check=False)
+                                env={**isolated_airflow_env(home), **values}, capture_output=True, text=True, check=False)
     if result.returncode != 0 and "Found issues" not in result.stdout:
         raise RuntimeError(f"airflow config lint failed ({result.returncode}): {result.stderr[-2000:]}")
     return [text.strip()[2:] for text in result.stdout.splitlines() if text.strip().startswith("- ")]
@@ -50,7 +50,7 @@ def parse_on(major: int, dags_dir: Path) -> dict:
     with tempfile.TemporaryDirectory() as home:
         out = Path(home) / "parse.json"
         result = subprocess.run([str(project.venv_python(major)), "-m", "airkit.upgrade.parse", str(dags_dir), str(out)],
-                                env=_isolated_airflow_env(home), capture_output=True, text=True, check=False)
+                                env=isolated_airflow_env(home), capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"parsing {dags_dir} on Airflow {major} failed: {result.stderr[-2000:]}")
         return json.loads(out.read_text())
