@@ -9,29 +9,14 @@ intervals applies on 3.3 (`--line-default`), as on a deployment that never set i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from airkit.upgrade.__main__ import main
+from tests.fixtures.upgrade_traps import CLEAN, SILENT, STATIC
+from tests.fixtures.upgrade_traps import DAGS as TRAPS
 
-TRAPS = Path(__file__).resolve().parents[1] / "fixtures" / "upgrade_traps" / "dags"
-
-# file -> (the finding that flags it, the known change it names)
-FLAGGED = {
-    "trap_datasets.py": ("import error", "datasets"),
-    "trap_fail_stop.py": ("import error", "fail_stop"),
-    "trap_days_ago.py": ("import error", "days_ago"),
-    "trap_sla.py": ("warning", "sla"),
-    "trap_decorators.py": ("warning", "decorators"),
-    "trap_core_operators.py": ("warning", "standard_provider"),
-    # silent: only running them shows these
-    "trap_triggering_dataset_events.py": ("return value", "triggering_dataset_events"),
-    "trap_cron_intervals.py": ("return value", "cron_intervals"),
-    "trap_psycopg2.py": ("task state", "psycopg3"),
-    "trap_pip_options.py": ("task state", "pip_options"),
-}
-CLEAN = {"trap_upstream.py"}
+FLAGGED = {**STATIC, **SILENT}
 
 
 @pytest.fixture(scope="module")

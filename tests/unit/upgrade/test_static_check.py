@@ -6,28 +6,14 @@ look "same" here is the static half's blind spot, which only running them closes
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from airkit.compat import AIRFLOW_MAJOR
 from airkit.stack import project
 from airkit.upgrade import report, static
 from airkit.upgrade.hints import hints_for
-
-TRAPS = Path(__file__).resolve().parents[2] / "fixtures" / "upgrade_traps" / "dags"
-
-# file -> (what flags it, the known change it must be matched with)
-SEEN = {
-    "trap_datasets.py": ("import error", "datasets"),
-    "trap_fail_stop.py": ("import error", "fail_stop"),
-    "trap_days_ago.py": ("import error", "days_ago"),
-    "trap_sla.py": ("warning", "sla"),
-    "trap_decorators.py": ("warning", "decorators"),
-    "trap_core_operators.py": ("warning", "standard_provider"),
-}
-SILENT = {"trap_triggering_dataset_events.py", "trap_cron_intervals.py", "trap_psycopg2.py", "trap_pip_options.py"}
-HELPERS = {"trap_upstream.py"}  # the silent consumer's producer, clean on both lines
+from tests.fixtures.upgrade_traps import CLEAN, SILENT, STATIC
+from tests.fixtures.upgrade_traps import DAGS as TRAPS
 
 pytestmark = pytest.mark.skipif(AIRFLOW_MAJOR != 3, reason="runs once, in the default line's unit suite: "
                                                            "it parses on both lines itself")
@@ -39,19 +25,20 @@ def traps() -> dict:
 
 
 def test_every_trap_file_is_covered_here():
-    assert {p.name for p in TRAPS.glob("*.py")} == set(SEEN) | SILENT | HELPERS
+    assert {p.name for p in TRAPS.glob("*.py")} == set(STATIC) | set(SILENT) | CLEAN
 
 
-@pytest.mark.parametrize("name", sorted(SEEN))
+@pytest.mark.parametrize("name", sorted(STATIC))
 def test_a_trap_static_checks_can_see_is_flagged_with_its_change(traps, name):
-    kind, change = SEEN[name]
+    kind, change = STATIC[name]
     findings = traps["files"][name]["findings"]
     assert traps["files"][name]["verdict"] == "differs"
     assert any(f["kind"] == kind and change in {h["change"] for h in f["hints"]} for f in findings), findings
 
 
 def test_silent_traps_look_the_same_to_static_checks(traps):
-    assert {name for name in SILENT | HELPERS if traps["files"][name]["verdict"] == "same"} == SILENT | HELPERS
+    quiet = set(SILENT) | CLEAN
+    assert {name for name in quiet if traps["files"][name]["verdict"] == "same"} == quiet
 
 
 def test_the_projects_own_dags_and_env_file_need_nothing_for_airflow_3():
