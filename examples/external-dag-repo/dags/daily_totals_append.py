@@ -45,6 +45,7 @@ def daily_totals_append():
         task_id="create_table",
         conn_id=WAREHOUSE_CONN_ID,
         sql="daily_totals_append/create_table.sql",
+        do_xcom_push=False,  # DDL: nothing to return (and 3.3 pushes [("",)] where 2.11 pushes None)
     )
     append_totals = SQLExecuteQueryOperator(
         task_id="append_totals",

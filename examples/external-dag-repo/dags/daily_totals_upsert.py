@@ -52,6 +52,7 @@ def daily_totals_upsert():
         task_id="create_table",
         conn_id=WAREHOUSE_CONN_ID,
         sql="daily_totals_upsert/create_table.sql",
+        do_xcom_push=False,  # DDL: nothing to return (and 3.3 pushes [("",)] where 2.11 pushes None)
     )
     upsert_totals = SQLExecuteQueryOperator(
         task_id="upsert_totals",

@@ -63,6 +63,10 @@ CHANGES: tuple[Change, ...] = (
             "(`create_cron_data_intervals=False`): a daily job would process the day just begun. Set "
             "`[scheduler] create_cron_data_intervals = True` or pass a `CronDataIntervalTimetable`.",
             silent=True),
+    _change("sql_empty_result", "behaviour", r'returned null on \S+, \[\{"__classname__": "builtins\.tuple", "__data__": \[""\]',
+            "SQLExecuteQueryOperator pushes what the cursor returned: for a statement without rows (DDL) "
+            "that is `None` with 2.11's psycopg2 and `[(\"\",)]` with 3.3's psycopg 3. Set "
+            "`do_xcom_push=False` on tasks whose result nobody reads."),
     _change("orm_access", "behaviour", r"Direct database access via the ORM is not allowed",
             "Tasks have no metadata DB access on Airflow 3: use the REST API or the task context."),
     _change("notifier_raises", "behaviour", r"BaseNotifier|basenotifier",

@@ -51,6 +51,9 @@ def test_hints_match_what_the_lines_say():
     assert [c.key for c in hints_for("ModuleNotFoundError: No module named 'airflow.datasets'")] == ["datasets"]
     assert [c.key for c in hints_for("TypeError: DAG.__init__() got an unexpected keyword argument 'fail_stop'")] \
         == ["fail_stop"]
+    ddl = ('events_etl 2024-01-01: task create_tables returned null on 2.11.2, '
+           '[{"__classname__": "builtins.tuple", "__data__": [""], "__version__": 1}] on 3.3.2')
+    assert [c.key for c in hints_for(ddl)] == ["sql_empty_result"]
     assert hints_for("nothing Airflow changed") == []
 
 
