@@ -20,6 +20,7 @@ marked `stack_exclusive` runs alone on it (see airkit.testing.sharing).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
@@ -30,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from airkit.stack import StackError, line, open_stack, sysdeps
+from airkit.stack import StackError, line, open_stack, project, sysdeps
 from airkit.stack.isolated import isolated_stack
 from airkit.testing import sharing, tables
 from airkit.testing.postgres import ThrowawayPostgres
@@ -392,6 +393,44 @@ def dag_file(request: pytest.FixtureRequest, airflow_stack, airflow_api) -> Call
     for target, dag_id in added:
         target.unlink(missing_ok=True)
         airflow_api.request("DELETE", f"/dags/{dag_id}")
+
+
+# --- the upgrade check --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UpgradeCheck:
+    report: dict  # airkit.upgrade.report.build()'s: per file a verdict and its findings
+    markdown: str
+
+    @property
+    def needs_work(self) -> bool:
+        from airkit.upgrade.report import needs_work
+
+        return needs_work(self.report)
+
+
+@pytest.fixture(scope="session")
+def upgrade_check(pytestconfig) -> Callable[..., UpgradeCheck]:
+    """`upgrade_check(dates, *, tables=(), dag_ids=None, line_defaults=())`: this repository's DAG
+    folder parsed by Airflow 2.11 and 3.3 and run on a stack of each line in turn (`make
+    upgrade-check`, see airkit.upgrade); the report is also written to .state/upgrade-check/
+    under the rootdir. Needs both lines' venvs in the airkit checkout."""
+    from airkit.upgrade.__main__ import main
+
+    harness = HarnessConfig.of(pytestconfig)
+    out = Path(pytestconfig.rootpath) / ".state" / "upgrade-check"
+
+    def check(dates: list[str], *, tables: list[str] = (), dag_ids: list[str] | None = None,
+              line_defaults: list[str] = ()) -> UpgradeCheck:
+        argv = ["--dags", str(harness.dags_dir or project.dags_dir()), "--live", "--runtime", harness.runtime,
+                "--out", str(out), "--stacks", str(out / "stacks"), "--dates", ",".join(dates)]
+        for option, values in (("--tables", tables), ("--dag-ids", dag_ids), ("--line-default", line_defaults)):
+            if values:
+                argv += [option, " ".join(values)]
+        main(argv)
+        return UpgradeCheck(json.loads((out / "upgrade-report.json").read_text()),
+                            (out / "upgrade-report.md").read_text())
+
+    return check
 
 
 # --- failure reports ---------------------------------------------------------------------------

@@ -67,9 +67,12 @@ def build(static: dict, live: dict[str, dict] | None = None) -> dict:
 
 def _live_summary(live: dict[str, dict]) -> dict:
     first = next(iter(live.values()))
+    last_date = list(first["dates"].values())[-1] if first["dates"] else {"tables": {}}
     return {"dates": list(first["dates"]),
             "runs": {v: sum(len(d["runs"]) for d in r["dates"].values()) for v, r in live.items()},
-            "tables": sorted({t for d in first["dates"].values() for t in d["tables"]})}
+            "tables": sorted({t for d in first["dates"].values() for t in d["tables"]}),
+            # rows each table's checksum covered after the last date (older line): 0 proves little
+            "rows": {t: snap.get("count") for t, snap in last_date["tables"].items()}}
 
 
 def _lint_kind(text: str) -> str:
