@@ -119,7 +119,9 @@ SERVICES: tuple[Service, ...] = (
     # Celery's warm shutdown lets running tasks finish; past the grace the group is killed.
     Service("airflow-worker", probe=WorkerQueues(), airflow_command=("celery", "worker"),
             depends_on=("postgres", "redis", "airflow-init"), phase="schema", stop_grace=60),
-    Service("airflow-triggerer", probe=JobHeartbeat("TriggererJob"), airflow_command=("triggerer",),
+    # No log server of its own (a forked process of ~90 MiB): the triggerer always runs beside
+    # the api-server, which reads the trigger logs from the shared logs folder.
+    Service("airflow-triggerer", probe=JobHeartbeat("TriggererJob"), airflow_command=("triggerer", "--skip-serve-logs"),
             depends_on=("postgres", "redis", "airflow-init"), phase="schema"),
     # Parses DAG files (Airflow 3; on 2 the scheduler does it in a child process).
     Service("airflow-dag-processor", probe=JobHeartbeat("DagProcessorJob"), airflow_command=("dag-processor",),
@@ -152,8 +154,8 @@ def long_running(runtime: str, major: int = line.MAJOR) -> tuple[Service, ...]:
 def published_port_keys() -> tuple[str, ...]:
     """Every env-file key that names a published port: what an isolated stack must choose anew."""
     keys = list(dict.fromkeys(key for service in SERVICES for key in service.ports))
-    # Not published, but every worker/triggerer listens on them: two stacks on one host clash.
-    keys += ["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]
+    # Not published, but every worker's log server listens on it: two stacks on one host clash.
+    keys += ["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
     return tuple(keys)
 
 

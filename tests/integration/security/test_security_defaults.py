@@ -26,7 +26,7 @@ from airkit.stack.api import AirflowAPI
 
 pytestmark = pytest.mark.integration
 
-LOG_SERVER_PORTS = ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT")
+LOG_SERVER_PORTS = ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT",)  # the triggerer serves none (--skip-serve-logs)
 
 
 def test_rest_api_refuses_requests_without_valid_credentials(airflow_stack):
