@@ -80,11 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     if not dags.is_dir():
         p.error(f"no DAG folder at {dags}")
     started = time.monotonic()
-    args.out.mkdir(parents=True, exist_ok=True)
     found = static.check(dags, args.env_file, args.lint)
-    unknown = set(args.dag_ids or ()) - {d for p in found["parse"].values() for f in p["files"].values() for d in f["dags"]}
-    if args.live and unknown:
-        p.error(f"--dag-ids: no DAG {', '.join(sorted(unknown))} in {dags} on either line")
+    parsed = {d for line in found["parse"].values() for f in line["files"].values() for d in f["dags"]}
+    if args.live and set(args.dag_ids or ()) - parsed:
+        p.error(f"--dag-ids: no DAG {', '.join(sorted(set(args.dag_ids) - parsed))} in {dags} on either line")
+    args.out.mkdir(parents=True, exist_ok=True)
     result = report.build(found, run_live(args, dags, found["parse"]) if args.live else None)
     (args.out / "upgrade-report.md").write_text(report.markdown(result))
     (args.out / "upgrade-report.json").write_text(json.dumps(result, indent=1))
