@@ -72,3 +72,14 @@ def test_bad_input_is_refused_before_any_stack_starts(tmp_path, capsys):
             main(["--dags", str(tmp_path), "--live", "--out", str(tmp_path / "out"), *bad])
         assert exit_.value.code == 2
     assert not (tmp_path / "out").exists()  # nothing written, nothing started
+
+
+def test_a_task_that_never_ran_is_alike_whether_skipped_or_upstream_failed():
+    old, new = _result(a=1), _result(a=1)
+    tasks_old = old["dates"]["2024-01-02"]["runs"]["d 2024-01-02"]["tasks"]
+    tasks_new = new["dates"]["2024-01-02"]["runs"]["d 2024-01-02"]["tasks"]
+    tasks_old["publish"] = {"state": "skipped", "tries": 0}
+    tasks_new["publish"] = {"state": "upstream_failed", "tries": 0}
+    assert compare.runs(V, old, new) == []
+    tasks_new["publish"] = {"state": "upstream_failed", "tries": 1}  # it ran: a real difference
+    assert [d.kind for d in compare.runs(V, old, new)] == ["task state"]
