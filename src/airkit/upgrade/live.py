@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -282,14 +283,24 @@ def observe(stack, job: dict) -> dict:
 
 
 def run(job: dict) -> dict:
-    stack = isolated_stack(job["runtime"], Path(job["state"]), Path(job["dags_dir"]),
-                           dict.fromkeys(job["line_defaults"]))
+    state = Path(job["state"])
+    _clear(job, state)
+    stack = isolated_stack(job["runtime"], state, Path(job["dags_dir"]), dict.fromkeys(job["line_defaults"]))
     _say(f"starting an isolated {job['runtime']} stack in {job['state']}")
     try:
         stack.start(600)
         return observe(stack, job)
     finally:
         stack.stop(remove_state=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _clear(job: dict, state: Path) -> None:
+    """What an earlier check left in `state`: its env file would be reused, with that check's
+    settings (another --line-default), and a killed check's stack may still be running."""
+    if (state / ".env").exists():
+        isolated_stack(job["runtime"], state, Path(job["dags_dir"])).stop(remove_state=True)
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def run_on(major: int, job: dict, out: Path) -> dict:
