@@ -8,6 +8,7 @@ the project venv's interpreter (its `airflow`, `supervisord` and console scripts
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -28,6 +29,21 @@ ISOLATED_VENV = VENV_BIN.parent.with_name(VENV_BIN.parent.name + "-isolated")
 WHEELHOUSE = ISOLATED_VENV / "wheelhouse"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SERVICES = services.for_runtime("local")
+
+
+# Linux's sockaddr_un holds a path of at most 107 bytes, and supervisord first binds the path
+# plus ".<pid>" (up to 8 more), then renames it.
+_SOCKET_PATH_MAX = 107 - 8
+
+
+def control_socket(state_dir: Path) -> Path:
+    """supervisord's socket: in the state dir, unless that is too deep for a socket path (a DAG
+    repo's `.state` in a long checkout path); then a short temp path named after the state dir."""
+    sock = state_dir / "run" / "supervisor.sock"
+    if len(os.fsencode(sock)) <= _SOCKET_PATH_MAX:
+        return sock
+    digest = hashlib.sha256(os.fsencode(state_dir)).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"airkit-supervisor-{digest}.sock"
 
 
 def _say(message: str) -> None:
@@ -86,7 +102,9 @@ class ProcessStack(Stack):
         v, bind = self.values, self.values["BIND_ADDRESS"]
         if service.name == "postgres":
             pgdata = self.state_dir / "pgdata"
-            return [*self._as_pg_owner(), str(PG_BIN / "postgres"), "-D", str(pgdata), "-k", str(pgdata),
+            # TCP only (`-k ''`): nothing connects through a Unix socket, and one under a deep state
+            # dir would exceed the socket path limit.
+            return [*self._as_pg_owner(), str(PG_BIN / "postgres"), "-D", str(pgdata), "-k", "",
                     "-p", v["POSTGRES_PORT"], "-c", f"listen_addresses={bind}"]
         if service.name == "redis":
             # The password stays in the config file (never in `ps`); where it listens is argv.
@@ -142,8 +160,7 @@ class ProcessStack(Stack):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def supervisor_running(self) -> bool:
-        sock = self.state_dir / "run" / "supervisor.sock"
-        return sock.exists() and self.supervisorctl("pid", check=False).returncode == 0
+        return control_socket(self.state_dir).exists() and self.supervisorctl("pid", check=False).returncode == 0
 
     def airflow(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
         return subprocess.run([str(VENV_BIN / "airflow"), *args], env=self.env, capture_output=True,
@@ -163,7 +180,8 @@ class ProcessStack(Stack):
         self._init_postgres()
         self._write_redis_conf()
         programs = [(s, self.argv(s)) for s in SERVICES]
-        self.conf.write_text(supervisor.render(programs, self.state_dir))
+        self.conf.write_text(supervisor.render(programs, self.state_dir,
+                                                           control_socket(self.state_dir)))
 
     def _init_postgres(self) -> None:
         pgdata = self.state_dir / "pgdata"

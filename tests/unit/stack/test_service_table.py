@@ -12,7 +12,7 @@ import configparser
 import pytest
 
 from airkit.stack import services
-from airkit.stack.processes import ProcessStack
+from airkit.stack.processes import ProcessStack, control_socket
 from airkit.stack.services import Accepts, Http, JobHeartbeat, WorkerQueues
 from tests.unit.stack.composecfg import compose_config, needs_compose
 
@@ -66,7 +66,8 @@ def test_supervisord_config_has_one_program_per_local_service(env_file, tmp_path
     (tmp_path / "state" / "run").mkdir(parents=True)
     from airkit.stack import supervisor
 
-    text = supervisor.render([(s, stack.argv(s)) for s in services.for_runtime("local")], stack.state_dir)
+    text = supervisor.render([(s, stack.argv(s)) for s in services.for_runtime("local")], stack.state_dir,
+                             control_socket(stack.state_dir))
     parser = configparser.RawConfigParser()
     parser.read_string(text)
     programs = {section.split(":", 1)[1] for section in parser.sections() if section.startswith("program:")}
