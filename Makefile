@@ -160,6 +160,26 @@ deps: ## Install the local runtime's system packages (PostgreSQL 15, Redis; run 
 demo: runtime ## Run events_etl for the sample week on the running stack and show what landed
 	$(VENV)/bin/python -m airkit.stack.demo
 
+##@ Training katas
+
+# Each kata is a broken DAG (katas/<n>_<name>/dag.py) the trainee fixes in place, and its check,
+# which loads the current dag.py into the running stack and runs it (README, "Training katas").
+.PHONY: kata kata-reset test-katas
+kata: runtime $(VENV)/.installed ## The kata board; `make kata N=3` checks kata 3 on the running stack (lesson and hint when it fails)
+	$(VENV)/bin/python -m airkit.katas $(if $(N),check $(N) $(PYTEST_ARGS),board)
+
+kata-reset: $(VENV)/.installed ## `make kata-reset N=3`: restore kata 3's broken dag.py (the committed one)
+	@test -n "$(N)" || { echo "make kata-reset N=<kata number>"; exit 2; }
+	$(VENV)/bin/python -m airkit.katas reset $(N)
+
+# CI's proof that every kata teaches: the broken version fails its check with the expected
+# message, the reference solution passes it. Katas run side by side, each kata's two in turn.
+test-katas: install runtime $(RUNTIME_IMAGE) ## Every kata both ways (broken fails as taught, solution passes) on an isolated stack
+	$(VENV)/bin/python -m pytest katas --kata-both-ways -p no:cacheprovider --durations=20 \
+	  $(if $(filter-out 0 1,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadfile) $(PYTEST_ARGS)
+
+##- N=3                        the kata `make kata` checks and `make kata-reset` restores
+
 ##@ Catalogue
 
 .PHONY: backfill db-clean

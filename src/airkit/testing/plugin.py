@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -295,7 +296,8 @@ def run_dag(request: pytest.FixtureRequest, airflow_api, unique_logical_date) ->
     def run(dag_id: str, logical_date: str | None = None, conf: dict | None = None, *,
             expect: str | None = "success", timeout: float = 300, run_id: str | None = None) -> DagRunResult:
         day = logical_date or unique_logical_date()
-        run_id = run_id or f"airkit__{request.node.name[:60]}__{day}"
+        # Airflow 3 takes run ids of [A-Za-z0-9_.~:+-] only: a parametrized test's name has [].
+        run_id = run_id or f"airkit__{re.sub(r'[^A-Za-z0-9_.~:+-]', '_', request.node.name)[:60]}__{day}"
         airflow_api.trigger(dag_id, day, run_id, conf=conf)
         runs.append((dag_id, run_id))
         state = airflow_api.wait_for_run(dag_id, run_id, timeout=timeout, expect=expect)
@@ -379,15 +381,17 @@ def _date_range(start: str, end: str) -> list[str]:
 def dag_file(request: pytest.FixtureRequest, airflow_stack, airflow_api) -> Callable[..., dict]:
     """`dag_file(path, dag_id=None, timeout=180)`: copy a DAG file into the stack's DAG folder and
     wait (bounded) until it is parsed and active; an import error fails with the parser's
-    message. The file (and the DAG) are removed afterwards. dag_id defaults to the file name."""
+    message. The file (and the DAG) are removed afterwards. dag_id defaults to the file name;
+    given, the copy is named after it (file = dag_id, whatever the source file is called)."""
     added: list[tuple[Path, str]] = []
 
     def add(path: str | os.PathLike, dag_id: str | None = None, timeout: float = 180) -> dict:
         source = Path(path)
-        target = airflow_stack.dags_folder / source.name
+        dag_id = dag_id or source.stem
+        target = airflow_stack.dags_folder / f"{dag_id}.py"
         shutil.copyfile(source, target)
-        added.append((target, dag_id or source.stem))
-        return airflow_api.wait_for_parsed(dag_id or source.stem, target.name, timeout=timeout)
+        added.append((target, dag_id))
+        return airflow_api.wait_for_parsed(dag_id, target.name, timeout=timeout)
 
     yield add
     for target, dag_id in added:
