@@ -160,6 +160,11 @@ deps: ## Install the local runtime's system packages (PostgreSQL 15, Redis; run 
 demo: runtime ## Run events_etl for the sample week on the running stack and show what landed
 	$(VENV)/bin/python -m airkit.stack.demo
 
+# Airflow 3's UI in Debian's chromium (installed when missing, as root); the PNGs are committed.
+.PHONY: screenshots
+screenshots: runtime $(VENV)/.installed ## README pictures of the running stack's UI: docs/ui-dag-list.png, docs/ui-events-etl-grid.png (after make demo), docs/kata-board.png
+	$(VENV)/bin/python -m airkit.screenshots
+
 ##@ Training katas
 
 # Each kata is a broken DAG (katas/<n>_<name>/dag.py) the trainee fixes in place, and its check,

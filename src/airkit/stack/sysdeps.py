@@ -5,7 +5,9 @@ Stdlib only, so `make deps` can run it before any virtualenv exists:
     python3 src/airkit/stack/sysdeps.py install     # apt-get, as root
     python3 src/airkit/stack/sysdeps.py check       # exit 1 and say what is missing
 `make up RUNTIME=local` calls ensure(): as root with apt it installs what is missing itself,
-otherwise it stops with the one command to run.
+otherwise it stops with the one command to run. The browser test (tests/integration/ui) and
+`make screenshots` call ensure_browser() the same way for Debian's chromium: Playwright cannot
+download its own browser here, and no stack needs one, so `make deps` leaves it out.
 """
 from __future__ import annotations
 
@@ -24,8 +26,11 @@ PACKAGES: dict[str, tuple[Path | str, ...]] = {
     # setpriv: PostgreSQL refuses root, so a root launcher drops to the postgres user.
     "util-linux": ("setpriv",),
 }
+#: Debian package -> the binaries of it the browser test and `make screenshots` run.
+BROWSER_PACKAGES: dict[str, tuple[Path | str, ...]] = {"chromium": (Path("/usr/bin/chromium"),)}
+CHROMIUM = BROWSER_PACKAGES["chromium"][0]
 # The Debian packages start system-wide servers; the stack runs its own on its own ports.
-_SYSTEM_SERVICES = ("redis-server", "postgresql")
+_SYSTEM_SERVICES = {"redis-server": "redis-server", "postgresql-15": "postgresql"}
 
 
 class MissingSystemPackages(RuntimeError):
@@ -36,8 +41,10 @@ def _present(binary: Path | str) -> bool:
     return Path(binary).is_file() if isinstance(binary, Path) else shutil.which(binary) is not None
 
 
-def missing() -> list[str]:
-    return [pkg for pkg, binaries in PACKAGES.items() if not all(map(_present, binaries))]
+def missing(packages: dict[str, tuple[Path | str, ...]] | None = None) -> list[str]:
+    """The packages (default: the local runtime's) some binary of which is absent."""
+    wanted = PACKAGES if packages is None else packages  # read at call time: tests swap PACKAGES
+    return [pkg for pkg, binaries in wanted.items() if not all(map(_present, binaries))]
 
 
 def install(packages: list[str]) -> None:
@@ -47,22 +54,36 @@ def install(packages: list[str]) -> None:
         result = subprocess.run(argv, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise MissingSystemPackages(f"`{' '.join(argv)}` failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    for name in _SYSTEM_SERVICES:
-        subprocess.run(["service", name, "stop"], capture_output=True)
+    for package in packages:
+        if package in _SYSTEM_SERVICES:
+            subprocess.run(["service", _SYSTEM_SERVICES[package], "stop"], capture_output=True)
 
 
 def ensure(say: Callable[[str], None] = print) -> None:
     """Install what is missing when we can (root, apt), else say the one command to run."""
     lacking = missing()
+    _ensure(lacking, "the local runtime's system packages", say,
+            f"the local runtime needs the Debian packages {', '.join(lacking)}: run `sudo make deps` "
+            "(or use RUNTIME=compose)")
+
+
+def ensure_browser(say: Callable[[str], None] = print) -> Path:
+    """The chromium Playwright drives, installed as ensure() installs the stack's packages."""
+    lacking = missing(BROWSER_PACKAGES)
+    _ensure(lacking, "the browser of the UI test and screenshots", say,
+            f"the UI test and `make screenshots` need Debian's {' '.join(lacking)} ({CHROMIUM}): "
+            f"run `sudo apt-get install {' '.join(lacking)}`")
+    return CHROMIUM
+
+
+def _ensure(lacking: list[str], what: str, say: Callable[[str], None], refusal: str) -> None:
     if not lacking:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        say(f"installing the local runtime's system packages: {' '.join(lacking)} (apt-get)")
+        say(f"installing {what}: {' '.join(lacking)} (apt-get)")
         install(lacking)
         return
-    raise MissingSystemPackages(
-        f"the local runtime needs the Debian packages {', '.join(lacking)}: run `sudo make deps` "
-        "(or use RUNTIME=compose)")
+    raise MissingSystemPackages(refusal)
 
 
 def main(argv: list[str]) -> int:
