@@ -18,7 +18,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults
-from airkit.hooks.warehouse import WarehouseHook
+from airkit.hooks.warehouse import WarehouseHook, create_table_once
 
 
 def orders_of(ds: str) -> list[tuple[str, str, str]]:
@@ -38,8 +38,8 @@ def kata_01_upsert():
     @task
     def load_orders(ds: str | None = None) -> int:
         with WarehouseHook().transaction() as conn, conn.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS kata_01_orders ("
-                        " order_id text NOT NULL, day date NOT NULL, amount numeric(10, 2) NOT NULL)")
+            create_table_once(cur, "kata_01_orders",
+                              "order_id text NOT NULL, day date NOT NULL, amount numeric(10, 2) NOT NULL")
             cur.executemany("INSERT INTO kata_01_orders (order_id, day, amount) VALUES (%s, %s, %s)",
                             orders_of(ds))
         return len(orders_of(ds))

@@ -18,7 +18,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults
-from airkit.hooks.warehouse import WarehouseHook
+from airkit.hooks.warehouse import WarehouseHook, create_table_once
 
 
 def totals_of(ds: str) -> list[tuple[str, str, str]]:
@@ -39,8 +39,8 @@ def kata_02_partition_overwrite():
     @task
     def aggregate_day(ds: str | None = None) -> int:
         with WarehouseHook().transaction() as conn, conn.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS kata_02_daily_totals ("
-                        " day date NOT NULL, category text NOT NULL, total numeric(12, 2) NOT NULL)")
+            create_table_once(cur, "kata_02_daily_totals",
+                              "day date NOT NULL, category text NOT NULL, total numeric(12, 2) NOT NULL")
             cur.executemany("INSERT INTO kata_02_daily_totals (day, category, total) VALUES (%s, %s, %s)",
                             totals_of(ds))
         return len(totals_of(ds))

@@ -22,7 +22,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults
-from airkit.hooks.warehouse import WarehouseHook
+from airkit.hooks.warehouse import WarehouseHook, create_table_once
 from airkit.notifiers import send_text_report
 
 
@@ -33,7 +33,7 @@ def stats_of(ds: str) -> dict[str, int]:
 
 def save(ds: str, stats: dict[str, int]) -> None:
     with WarehouseHook().transaction() as conn, conn.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS kata_04_stats (day date PRIMARY KEY, orders int, customers int)")
+        create_table_once(cur, "kata_04_stats", "day date PRIMARY KEY, orders int, customers int")
         cur.execute("INSERT INTO kata_04_stats VALUES (%(day)s, %(orders)s, %(customers)s) ON CONFLICT (day) "
                     "DO UPDATE SET orders = EXCLUDED.orders, customers = EXCLUDED.customers", {"day": ds, **stats})
 

@@ -11,7 +11,7 @@ import pendulum
 from airflow.providers.common.compat.sdk import dag, task
 
 from airkit import dag_defaults
-from airkit.hooks.warehouse import WarehouseHook
+from airkit.hooks.warehouse import WarehouseHook, create_table_once
 
 
 @dag(
@@ -26,7 +26,7 @@ def kata_05_logical_date():
     @task
     def load_day(ds: str | None = None) -> str:
         with WarehouseHook().transaction() as conn, conn.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS kata_05_loaded_days (day date PRIMARY KEY, loaded_at timestamptz)")
+            create_table_once(cur, "kata_05_loaded_days", "day date PRIMARY KEY, loaded_at timestamptz")
             cur.execute("INSERT INTO kata_05_loaded_days VALUES (%s, now()) "
                         "ON CONFLICT (day) DO UPDATE SET loaded_at = EXCLUDED.loaded_at", (ds,))
         return ds

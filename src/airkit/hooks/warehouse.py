@@ -31,6 +31,20 @@ def table_identifier(table: str) -> sql.Composable:
     return sql.Identifier(*parts)
 
 
+def create_table_once(cur: cursor, table: str, columns: str) -> None:
+    """``CREATE TABLE IF NOT EXISTS`` that several DAG runs may do at the same moment.
+
+    Two transactions creating the same table at once both pass the IF NOT EXISTS check and
+    the second then fails on the catalog's unique index (backfills start runs together). A
+    transaction-scoped advisory lock on the table's name makes the second wait and then see
+    the table. The lock is held until the caller's transaction ends, so writers that create
+    the table in the same transaction as their load also take turns. ``columns`` is DDL
+    written in the DAG, never input.
+    """
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"airkit.create_table:{table}",))
+    cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(table_identifier(table), sql.SQL(columns)))
+
+
 _COPY_SPECIALS = re.compile(r"[\\\t\n\r]")
 
 

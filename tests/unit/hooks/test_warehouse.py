@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import psycopg2
 import pytest
+from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
-from airkit.hooks.warehouse import WarehouseHook, copy_rows, table_identifier
+from airkit.hooks.warehouse import WarehouseHook, copy_rows, create_table_once, table_identifier
 
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "", "crlf\r\n", "ünïcode"]
 
@@ -83,3 +85,39 @@ def test_table_identifier_rejects_odd_names(bad: str) -> None:
 
 def test_table_identifier_quotes(pg_conn) -> None:
     assert table_identifier('my"schema.events').as_string(pg_conn) == '"my""schema"."events"'
+
+
+def test_two_runs_creating_the_same_table_at_once_both_succeed(pg_dsn, pg_schema) -> None:
+    # The race a backfill hits: the first creator has not committed when the second asks.
+    # Without the advisory lock the second blocks on the catalog's unique index and fails
+    # with UniqueViolation once the first commits.
+    first, second = (psycopg2.connect(pg_dsn, options=f"-csearch_path={pg_schema}") for _ in range(2))
+    columns = "day date PRIMARY KEY, total numeric"
+    try:
+        with first.cursor() as cur:
+            create_table_once(cur, "daily", columns)
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(_create_and_commit, second, columns)
+            _wait_until_blocked(pg_dsn, second.get_backend_pid())
+            first.commit()
+            waiting.result(timeout=30)
+        with first.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = 'daily'", (pg_schema,))
+            assert cur.fetchone() == (1,)
+    finally:
+        first.close()
+        second.close()
+
+
+def _create_and_commit(conn, columns: str) -> None:
+    with conn, conn.cursor() as cur:
+        create_table_once(cur, "daily", columns)
+
+
+@retry(retry=retry_if_result(lambda blocked: not blocked), stop=stop_after_delay(30), wait=wait_fixed(0.05))
+def _wait_until_blocked(pg_dsn: str, pid: int) -> bool:
+    with psycopg2.connect(pg_dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,))
+        row = cur.fetchone()
+    conn.close()
+    return bool(row and row[0])
