@@ -9,7 +9,12 @@ import psycopg2
 import pytest
 from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
-from airkit.hooks.warehouse import WarehouseHook, copy_rows, create_table_once, table_identifier
+from airkit.hooks.warehouse import (
+    WarehouseHook,
+    copy_rows,
+    create_table_once,
+    table_identifier,
+)
 
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "", "crlf\r\n", "ünïcode"]
 
