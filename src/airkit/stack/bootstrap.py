@@ -12,19 +12,17 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from airkit.stack.settings import libpq_uri
+
 #: Runs the Airflow CLI with these arguments; raises on failure.
 AirflowRunner = Callable[[Sequence[str]], None]
-
-
-def _libpq_uri(sqlalchemy_uri: str) -> str:
-    return sqlalchemy_uri.replace("postgresql+psycopg2://", "postgresql://", 1)
 
 
 def schema_revision(sqlalchemy_uri: str) -> str | None:
     """The metadata database's Alembic revision; None before the first migration."""
     import psycopg2
 
-    with psycopg2.connect(_libpq_uri(sqlalchemy_uri), connect_timeout=10) as conn, conn.cursor() as cur:
+    with psycopg2.connect(libpq_uri(sqlalchemy_uri), connect_timeout=10) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL")
         row = None
         if cur.fetchone()[0]:
@@ -69,7 +67,7 @@ def ensure_admin(sqlalchemy_uri: str, user: str, password: str, run_airflow: Air
     import psycopg2
     from werkzeug.security import check_password_hash, generate_password_hash
 
-    with psycopg2.connect(_libpq_uri(sqlalchemy_uri), connect_timeout=10) as conn, conn.cursor() as cur:
+    with psycopg2.connect(libpq_uri(sqlalchemy_uri), connect_timeout=10) as conn, conn.cursor() as cur:
         cur.execute("SELECT password FROM ab_user WHERE username = %s", (user,))
         row = cur.fetchone()
         if row is not None and not (row[0] and check_password_hash(row[0], password)):

@@ -12,6 +12,8 @@ import os
 import socket
 import sys
 
+from airkit.stack.settings import libpq_uri
+
 #: The default of Airflow's [triggerer] triggerer_health_check_threshold and [scheduler]
 #: scheduler_health_check_threshold; `airflow jobs check` uses it too.
 THRESHOLD_S = 30
@@ -40,7 +42,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m airkit.stack.heartbeat JOB_TYPE   (e.g. TriggererJob)")
         return 2
-    uri = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2://", "postgresql://", 1)
+    uri = libpq_uri(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     host = os.environ.get("HOSTNAME") or socket.gethostname()
     result = verdict(uri, argv[1], host)
     print(f"OK: {argv[1]} on {host} heartbeats" if result == "healthy" else f"UNHEALTHY: {result}")

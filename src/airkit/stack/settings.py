@@ -10,7 +10,8 @@ both runtimes get exactly these values for the same env file (compose: `docker c
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from airkit.stack import envfile, services
@@ -45,8 +46,13 @@ class View:
 
     name: str
     values: dict[str, str]
+    #: service -> "host:port" where that service lives outside the stack (a Kubernetes deployment's
+    #: managed Postgres, say); it wins over what the runtime would dial.
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
 
     def endpoint(self, service: str, port_key: str) -> str:
+        if service in self.elsewhere:
+            return self.elsewhere[service]
         container_port = services.get(service).ports[port_key]
         if self.name == "compose":
             return f"{service}:{container_port}"
@@ -54,9 +60,11 @@ class View:
         return f"{loopback(self.values['BIND_ADDRESS'])}:{self.values.get(port_key) or container_port}"
 
 
-def derived_env(values: dict[str, str], runtime: str) -> dict[str, str]:
-    """Every DERIVED_KEYS value for processes of `runtime` ("local" or "compose")."""
-    view = View(runtime, values)
+def derived_env(values: dict[str, str], runtime: str, *,
+                elsewhere: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every DERIVED_KEYS value for processes of `runtime` ("local" or "compose"); `elsewhere`
+    names services reached at another "host:port" (see View)."""
+    view = View(runtime, values, dict(elsewhere or {}))
     pg = f"{values['POSTGRES_USER']}:{values['POSTGRES_PASSWORD']}@{view.endpoint('postgres', 'POSTGRES_PORT')}"
     smtp_host, smtp_port = view.endpoint("mailsink", "SMTP_PORT").rsplit(":", 1)
     derived = {
@@ -87,6 +95,11 @@ def derived_env(values: dict[str, str], runtime: str) -> dict[str, str]:
     }
     derived.update({key: values.get(key) or default for key, default in alert_defaults.items()})
     return derived
+
+
+def libpq_uri(sqlalchemy_uri: str) -> str:
+    """The metadata DB's SQLAlchemy URI as libpq (psycopg2, KEDA's Postgres scaler) reads it."""
+    return sqlalchemy_uri.replace("postgresql+psycopg2://", "postgresql://", 1)
 
 
 def landing_connection(data_dir: str) -> str:
