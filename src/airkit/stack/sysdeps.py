@@ -7,7 +7,8 @@ Stdlib only, so `make deps` can run it before any virtualenv exists:
 `make up RUNTIME=local` calls ensure(): as root with apt it installs what is missing itself,
 otherwise it stops with the one command to run. The browser test (tests/integration/ui) and
 `make screenshots` call ensure_browser() the same way for Debian's chromium: Playwright cannot
-download its own browser here, and no stack needs one, so `make deps` leaves it out.
+download its own browser here, and no stack needs one, so `make deps` leaves it out. The metrics
+tests get promtool (Debian's prometheus) through ensure_promtool(), for the same reason.
 """
 from __future__ import annotations
 
@@ -29,8 +30,11 @@ PACKAGES: dict[str, tuple[Path | str, ...]] = {
 #: Debian package -> the binaries of it the browser test and `make screenshots` run.
 BROWSER_PACKAGES: dict[str, tuple[Path | str, ...]] = {"chromium": (Path("/usr/bin/chromium"),)}
 CHROMIUM = BROWSER_PACKAGES["chromium"][0]
+#: Debian package -> the binary the metrics tests check the Prometheus config with (no stack
+#: runs Prometheus itself: the `observability` compose profile uses the official image).
+PROMTOOL_PACKAGES: dict[str, tuple[Path | str, ...]] = {"prometheus": ("promtool",)}
 # The Debian packages start system-wide servers; the stack runs its own on its own ports.
-_SYSTEM_SERVICES = {"redis-server": "redis-server", "postgresql-15": "postgresql"}
+_SYSTEM_SERVICES = {"redis-server": "redis-server", "postgresql-15": "postgresql", "prometheus": "prometheus"}
 
 
 class MissingSystemPackages(RuntimeError):
@@ -74,6 +78,14 @@ def ensure_browser(say: Callable[[str], None] = print) -> Path:
             f"the UI test and `make screenshots` need Debian's {' '.join(lacking)} ({CHROMIUM}): "
             f"run `sudo apt-get install {' '.join(lacking)}`")
     return CHROMIUM
+
+
+def ensure_promtool(say: Callable[[str], None] = print) -> str:
+    """promtool, installed as ensure() installs the stack's packages."""
+    lacking = missing(PROMTOOL_PACKAGES)
+    _ensure(lacking, "promtool for the Prometheus config check", say,
+            "the Prometheus config check needs Debian's promtool: run `sudo apt-get install prometheus`")
+    return shutil.which("promtool") or "promtool"
 
 
 def _ensure(lacking: list[str], what: str, say: Callable[[str], None], refusal: str) -> None:

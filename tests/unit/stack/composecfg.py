@@ -23,12 +23,13 @@ needs_compose = pytest.mark.skipif(
     reason="no `docker compose` (v2) binary: `make docker-engine` installs one")
 
 
-def compose_config(env_file: Path, profiles: str = "flower") -> dict:
-    """`docker compose config` of this line's stack (every optional profile on) as a dict."""
+def compose_config(env_file: Path, profiles: str = "flower", overlays: str = "") -> dict:
+    """`docker compose config` of this line's stack (every optional profile on; `overlays`:
+    compose/overlays files on top) as a dict."""
     env = {k: v for k, v in os.environ.items() if k not in {"COMPOSE_OVERLAYS", "PROFILES", "COMPOSE_PROJECT"}}
     result = subprocess.run([str(project.root() / "compose" / "bin" / "dc"), "config", "--format", "json"],
                             env={**env, "ENV_FILE": str(env_file), "PROFILES": profiles,
-                                 "AIRFLOW_LINE": str(line.MAJOR)},
+                                 "COMPOSE_OVERLAYS": overlays, "AIRFLOW_LINE": str(line.MAJOR)},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
