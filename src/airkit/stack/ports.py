@@ -1,4 +1,4 @@
-"""Free TCP ports on the loopback interface, for stacks and servers that must not clash."""
+"""Free TCP (and UDP) ports on the loopback interface, for stacks and servers that must not clash."""
 from __future__ import annotations
 
 import socket
@@ -20,3 +20,10 @@ def free_ports(count: int) -> list[int]:
 
 def free_port() -> int:
     return free_ports(1)[0]
+
+
+def free_udp_port() -> int:
+    """A UDP port on the loopback interface that was free a moment ago (a StatsD sink's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -34,7 +34,7 @@ import pytest
 
 from airkit.stack import StackError, line, open_stack, project, sysdeps
 from airkit.stack.isolated import isolated_stack
-from airkit.testing import sharing, tables
+from airkit.testing import sharing, statsd, tables
 from airkit.testing.postgres import ThrowawayPostgres
 
 #: First logical date unique_logical_date() considers: after the demo week (2024-01-01..07).
@@ -104,7 +104,10 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 # --- the stack ---------------------------------------------------------------------------------
 def _isolated(harness: HarnessConfig):
-    return isolated_stack(harness.runtime, harness.state, harness.dags_dir)
+    # Local processes send StatsD to a port on this machine, where tests/integration/metrics
+    # listens (airkit.testing.statsd); a container's 127.0.0.1 is its own, so compose does not.
+    overrides = statsd.harness_settings() if harness.runtime == "local" else None
+    return isolated_stack(harness.runtime, harness.state, harness.dags_dir, overrides)
 
 
 def _external(harness: HarnessConfig):
