@@ -24,3 +24,10 @@ def test_nothing_missing_installs_nothing(monkeypatch):
     monkeypatch.setattr(sysdeps, "PACKAGES", {"coreutils": ("ls",)})
     monkeypatch.setattr(sysdeps, "install", lambda packages: pytest.fail(f"installed {packages}"))
     sysdeps.ensure(say=print)
+
+
+def test_without_root_a_missing_promtool_names_its_package(monkeypatch, tmp_path):
+    monkeypatch.setitem(sysdeps.PROMTOOL_PACKAGES, "prometheus", (tmp_path / "promtool",))
+    monkeypatch.setattr(sysdeps.os, "geteuid", lambda: 1000)
+    with pytest.raises(sysdeps.MissingSystemPackages, match=r"apt-get install prometheus"):
+        sysdeps.ensure_promtool(say=print)
