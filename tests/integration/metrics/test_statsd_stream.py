@@ -4,8 +4,8 @@ queries is sent by the stack's own components and gets its name and labels from 
 The harness's local stack sends StatsD to 127.0.0.1 (airkit.testing.statsd); the test listens
 there while lesson_fail_fast runs once to success and once to failure, so the scheduler
 (heartbeat, slots, run durations), the DAG processor (parse time; the scheduler on 2.11) and a
-worker (ti.finish) all have something to say. No statsd-exporter runs here (no image, no package): the mapping is
-applied the way statsd-exporter applies it (airkit.metrics.mapping).
+worker (ti.finish) all have something to say. No statsd-exporter runs here (no image, no
+package): the mapping is applied the way statsd-exporter applies it (airkit.metrics.mapping).
 """
 from __future__ import annotations
 
