@@ -294,6 +294,27 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 ##- PYTHON_BASE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, AIRKIT_IMAGE   image overrides (CI: its stand-ins)
 ##- AIRKIT_CI_CACHE=/var/cache/airkit-ci   standin-images: cached root tarball and image archives
 
+##@ Workers on more machines
+
+# A worker host needs a few settings of the main env file (README: "Running workers on more
+# machines"); the main host's stack must listen where that host reaches it (BIND_ADDRESS).
+MAIN_HOST ?=
+WORKER_HOST ?=
+WORKER_QUEUES ?= remote
+WORKER_ENV ?= worker.env
+
+.PHONY: remote-worker-env
+remote-worker-env: $(VENV)/.installed ## Write WORKER_ENV for a worker on another host: make remote-worker-env MAIN_HOST=10.0.0.1 WORKER_HOST=10.0.0.2
+	@test -n "$(MAIN_HOST)" || { echo "usage: make remote-worker-env MAIN_HOST=<address the worker host reaches this one at> [WORKER_HOST=<address this host reaches the worker at>] [WORKER_QUEUES=remote]"; exit 2; }
+	@$(VENV)/bin/python -m airkit.stack.remoteworker env --env-file $(ENV_FILE) --main-host $(MAIN_HOST) \
+	  --queues $(WORKER_QUEUES) --advertise-host "$(WORKER_HOST)" --out $(WORKER_ENV)
+	@echo "==> on the worker host: docker compose -p airkit-worker --env-file $(WORKER_ENV) -f compose/remote-worker.yaml up -d"
+
+##- MAIN_HOST=<address>        remote-worker-env: where the worker host reaches Postgres, Redis and the api-server
+##- WORKER_HOST=<address>      remote-worker-env: where the api-server reaches the worker's log server (default: its FQDN)
+##- WORKER_QUEUES=remote       remote-worker-env: the Celery queues that worker takes (comma-separated)
+##- WORKER_ENV=worker.env      remote-worker-env: the file written (mode 0600)
+
 ##@ Kubernetes (official Helm chart)
 
 # deploy/helm/values.yaml is written for this chart version; AIRFLOW_CHART is a local copy of it
