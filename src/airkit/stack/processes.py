@@ -328,17 +328,9 @@ class ProcessStack(Stack):
         self.wait_healthy(timeout, say=_say)
 
     def kill(self, service: str) -> None:
-        """SIGKILL the service's whole process tree. supervisord's `signal KILL` reaches only the
-        main process, and Airflow's task processes live in process groups of their own: they would
-        finish the task as orphans, and the "crash" would lose nothing."""
-        import psutil
-
-        root = psutil.Process(int(self.supervisorctl("pid", services.get(service).name).stdout.strip()))
-        victims = [root, *root.children(recursive=True)]
-        for proc in victims:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
-        psutil.wait_procs(victims, timeout=30)
+        """SIGKILL the service's whole process tree (supervisord's `signal KILL` reaches only the
+        main process)."""
+        kill_tree(int(self.supervisorctl("pid", services.get(service).name).stdout.strip()))
 
     def start_service(self, service: str, timeout: float = 300) -> None:
         result = self.supervisorctl("start", services.get(service).name, check=False)
@@ -354,6 +346,23 @@ class ProcessStack(Stack):
 
     def read_data_file(self, relpath: str) -> str:
         return (self.data_dir / data_relpath(relpath)).read_text()
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL `pid` and every descendant, as a crash would. Killing its process group is not
+    enough: Airflow's task processes live in groups of their own, would finish the task as
+    orphans, and the "crash" would lose nothing."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    victims = [root, *root.children(recursive=True)]
+    for proc in victims:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(victims, timeout=30)
 
 
 def _poll(condition, timeout: float, what: str) -> None:
