@@ -51,8 +51,8 @@ def _no_armed_faults(request):
 # The longest modules (measured: `make test-integration` prints the slowest tests), handed to
 # the xdist workers first, so the suite does not end waiting on one of them alone. The
 # exclusive fault tests lead: they run while the stack is otherwise least busy.
-LONGEST_FIRST = ("faults/test_component_faults.py", "faults/test_bad_input.py",
-                 "catalogue/test_sensors_and_datasets.py", "test_events_etl.py", "alerting/test_lesson_sla.py")
+LONGEST_FIRST = ("faults/test_component_faults.py", "remote/test_two_hosts.py",
+                 "faults/test_bad_input.py", "catalogue/test_sensors_and_datasets.py", "test_events_etl.py", "alerting/test_lesson_sla.py")
 
 
 def _longest_first(item) -> int:

@@ -11,7 +11,6 @@ import contextlib
 import ctypes
 import os
 import secrets
-import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 class Host:
     netns: str
     address: str
+    name: str
 
     def argv(self, *argv: str) -> list[str]:
         """`argv` run on this host."""
@@ -55,8 +55,8 @@ def host_pair() -> Iterator[HostPair]:
     veth with them) on the way out, also after a failure half way through."""
     tag = secrets.token_hex(3)
     address_a, address_b = _addresses(tag)
-    pair = HostPair(Host(f"airkit-a-{tag}", address_a), Host(f"airkit-b-{tag}", address_b),
-                    (f"akva{tag}", f"akvb{tag}"))
+    pair = HostPair(Host(f"airkit-a-{tag}", address_a, f"hosta-{tag}"),
+                    Host(f"airkit-b-{tag}", address_b, f"hostb-{tag}"), (f"akva{tag}", f"akvb{tag}"))
     try:
         for host in (pair.a, pair.b):
             _ip("netns", "add", host.netns)
@@ -72,6 +72,25 @@ def host_pair() -> Iterator[HostPair]:
         subprocess.run(["ip", "link", "del", pair.veth[0]], check=False, capture_output=True)
         for host in (pair.a, pair.b):
             subprocess.run(["ip", "netns", "del", host.netns], check=False, capture_output=True)
+
+
+@contextlib.contextmanager
+def resolving(host: Host, other: Host) -> Iterator[None]:
+    """`host`'s processes resolve `other`'s name, as a LAN's DNS would: `ip netns exec` mounts
+    /etc/netns/<netns>/hosts over /etc/hosts (this machine's entries plus that one)."""
+    parent = Path("/etc/netns")
+    made_parent = not parent.exists()
+    folder = parent / host.netns
+    folder.mkdir(parents=True)
+    try:
+        hosts = Path("/etc/hosts").read_text()
+        (folder / "hosts").write_text(f"{hosts.rstrip()}\n{other.address}\t{other.name}\n")
+        yield
+    finally:
+        (folder / "hosts").unlink(missing_ok=True)
+        folder.rmdir()
+        if made_parent:
+            parent.rmdir()
 
 
 def _setns(fd: int) -> None:
@@ -90,22 +109,6 @@ def entered(host: Host) -> Iterator[None]:
             yield
         finally:
             _setns(home.fileno())
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL `pid` and every descendant, as a machine losing power would: Airflow's task
-    processes have process groups of their own, so killing one group would leave them running."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return
-    victims = [root, *root.children(recursive=True)]
-    for proc in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.send_signal(signal.SIGKILL)
-    psutil.wait_procs(victims, timeout=30)
 
 
 def tail(path: Path, lines: int = 60) -> str:

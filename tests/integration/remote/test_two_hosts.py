@@ -18,10 +18,19 @@ from pathlib import Path
 import pytest
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from airkit.stack import envfile, line, open_stack, project, settings, workerhealth
+from airkit.stack import (
+    envfile,
+    line,
+    open_stack,
+    project,
+    settings,
+    sysdeps,
+    workerhealth,
+)
 from airkit.stack.isolated import HARNESS_SETTINGS
+from airkit.stack.processes import kill_tree
 from airkit.testing import tables
-from tests.integration.remote.hosts import entered, host_pair, kill_tree, tail
+from tests.integration.remote.hosts import entered, host_pair, resolving, tail
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +62,8 @@ def pair(pytestconfig):
         pytest.fail(f"CI must run the two-host test: {reason}")
     if reason:
         pytest.skip(reason)
-    with host_pair() as hosts:
+    # B advertises its hostname, which A resolves (the api-server fetches logs by that name).
+    with host_pair() as hosts, resolving(hosts.a, hosts.b):
         yield hosts
 
 
@@ -83,6 +93,8 @@ def main_host(pair, root):
                                           {**HARNESS_SETTINGS, "AIRFLOW_LINE": "3",
                                            "BIND_ADDRESS": pair.a.address})
     state = root / "a" / "state"
+    # Here, not inside host A: that has no route to a package mirror.
+    sysdeps.ensure()
     try:
         started = _stack_cli(pair, env_file, state, "up", 600)
         assert started.returncode == 0, \
@@ -107,7 +119,7 @@ class RemoteWorker:
 
     def __init__(self, pair, root: Path, env_file: Path):
         self.pair, self.env_file = pair, env_file
-        self.name = f"hostb-{pair.b.netns.rsplit('-', 1)[1]}"
+        self.name = pair.b.name
         self.home = root / "b"
         self.log = self.home / "worker.log"
         self.proc: subprocess.Popen | None = None
@@ -123,7 +135,7 @@ class RemoteWorker:
         """What `make remote-worker-env MAIN_HOST=<A>` writes, read back as B's deployment would."""
         subprocess.run([sys.executable, "-m", "airkit.stack.remoteworker", "env",
                         "--env-file", str(self.env_file), "--main-host", self.pair.a.address,
-                        "--queues", QUEUE, "--advertise-host", self.pair.b.address,
+                        "--queues", QUEUE, "--advertise-host", self.name,
                         "--out", str(self.home / "worker.env")], capture_output=True, text=True, check=True)
         return {**envfile.parse(self.home / "worker.env"), **overrides}
 
@@ -206,11 +218,11 @@ def test_routed_task_runs_on_b_and_a_shows_its_log_from_b(on_host_a, worker_b):
     run_id = _run(stack, "2024-01-01", name="routed")
     stack.api.wait_for_run(DAG, run_id, timeout=240)
     ti = stack.api.task_instances(DAG, run_id)[TASK]
-    assert (ti["queue"], ti["hostname"]) == (QUEUE, worker_b.pair.b.address)
+    assert (ti["queue"], ti["hostname"]) == (QUEUE, worker_b.name)
     assert stack.api.xcom(DAG, run_id, TASK)["hostname"] == worker_b.name
     log = stack.api.task_log(DAG, run_id, TASK, 1)
     port = stack.values["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
-    served_from = f"http://{worker_b.pair.b.address}:{port}/log/"
+    served_from = f"http://{worker_b.name}:{port}/log/"
     assert served_from in log, f"A's api-server did not read the log from B's log server:\n{log[-3000:]}"
     assert "Done. Returned value was" in log or "load_on_remote" in log
     # Nothing of the task was written on A: the log A showed came over the veth.
@@ -229,7 +241,7 @@ def test_worker_killed_mid_task_run_ends_green_after_b_returns(on_host_a, worker
     # The scheduler fails the silent try after the heartbeat timeout (30 s here) and retries it.
     stack.api.wait_for_run(DAG, run_id, timeout=300)
     ti = stack.api.task_instances(DAG, run_id)[TASK]
-    assert ti["try_number"] >= 2 and ti["hostname"] == worker_b.pair.b.address, ti
+    assert ti["try_number"] >= 2 and ti["hostname"] == worker_b.name, ti
     after_kill = _day_rows(stack, day)
     stack.api.clear(DAG, run_id)
     stack.api.wait_for_run(DAG, run_id, timeout=240)
