@@ -60,7 +60,7 @@ def stack_settings(env_file: Path, *, elsewhere: Mapping[str, str]) -> dict[str,
     """The env file plus what the runtimes derive from it; in a cluster, a Service named like the
     compose service answers on the container port, so compose's addresses are the default."""
     values = envfile.parse(env_file)
-    unfilled = sorted(key for key, value in values.items() if value == envfile.PLACEHOLDER)
+    unfilled = envfile.unfilled(values)
     if unfilled:
         raise SecretsError(f"{env_file} still has {envfile.PLACEHOLDER} for {', '.join(unfilled)}: "
                            "give it an env file made by `make env`, not the example")

@@ -33,6 +33,11 @@ def parse(path: str | os.PathLike) -> dict[str, str]:
     return values
 
 
+def unfilled(values: dict[str, str]) -> list[str]:
+    """Keys still holding the example's placeholder: not an env file `make env` made."""
+    return sorted(key for key, value in values.items() if value == PLACEHOLDER)
+
+
 def new_secret(key: str) -> str:
     if key.endswith("FERNET_KEY"):
         return base64.urlsafe_b64encode(os.urandom(32)).decode()

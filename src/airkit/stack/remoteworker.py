@@ -114,12 +114,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Without these a worker runs nothing the main host can use: refused, nothing written.
+REQUIRED_KEYS = ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API__SECRET_KEY")
+
+
+def refusal(values: Mapping[str, str]) -> str | None:
+    """Why `values` cannot make a worker env file, or None."""
+    if unfilled := envfile.unfilled(dict(values)):
+        return f"{', '.join(unfilled)} still {envfile.PLACEHOLDER} (use the env file `make env` made)"
+    missing = [key for key in REQUIRED_KEYS if not values.get(key)]
+    return f"lacks {', '.join(missing)}" if missing else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(os.environ, migration_timeout=args.migration_timeout)
-    env = worker_env(envfile.parse(args.env_file), main_host=args.main_host, queues=args.queues,
-                     advertise_host=args.advertise_host)
+    values = envfile.parse(args.env_file)
+    if reason := refusal(values):
+        print(f"{args.env_file}: {reason}; nothing written", file=sys.stderr)
+        return 1
+    env = worker_env(values, main_host=args.main_host, queues=args.queues, advertise_host=args.advertise_host)
     write_env(args.out, env)
     print(f"Wrote {args.out} (mode 600): {len(env)} settings for a worker on queues {args.queues}")
     return 0

@@ -51,3 +51,13 @@ def test_written_for_its_owner_only(tmp_path):
 def test_serve_runs_a_worker_on_its_queues():
     assert remoteworker.serve_argv({"AIRKIT_WORKER_QUEUES": "remote"}) == [
         "airflow", "celery", "worker", "--queues", "remote"]
+
+
+def test_refuses_the_example_and_a_missing_secret(tmp_path):
+    out = tmp_path / "worker.env"
+    example = ["env", "--env-file", str(project.env_example()), "--main-host", "192.0.2.1", "--out", str(out)]
+    assert remoteworker.main(example) == 1
+    values = _values(tmp_path)
+    del values["AIRFLOW__API__SECRET_KEY"]
+    assert remoteworker.refusal(values) == "lacks AIRFLOW__API__SECRET_KEY"
+    assert not out.exists()
