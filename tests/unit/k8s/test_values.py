@@ -46,7 +46,7 @@ def at(dotted: str) -> object:
     ("workers.celery.keda.enabled", True),
     ("statsd.enabled", True),
     ("dags.gitSync.enabled", True),
-    ("createUserJob.defaultUser.enabled", False),
+    ("createUserJob.enabled", False),
 ])
 def test_the_settings_airkit_relies_on(dotted: str, expected: object):
     assert at(dotted) == expected
