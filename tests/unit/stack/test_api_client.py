@@ -78,7 +78,9 @@ def server(pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
         })
         command = ["webserver"]
     _airflow(env, "db", "migrate")
-    _airflow(env, "users", "create", "--role", "Admin", "--username", "admin", "--password", password,
+    _airflow(env, "users", "create", "--role", "Admin", "--username", "admin",
+             # --option=value: a generated password may start with "-", which argparse takes for an option.
+             f"--password={password}",
              "--firstname", "api", "--lastname", "client", "--email", "admin@example.invalid")
     log = home / "server.log"
     with log.open("wb") as out:
