@@ -291,7 +291,7 @@ wheels: ## Fill wheelhouse/ with a wheel for every lock pin (+ uv, setuptools) f
 ##- WORKERS=3                  Celery workers for `make scale`
 ##- TAIL=<n>                   lines for `make logs` (runtime default when empty)
 ##- EXTRA_CA=<pem>             trusted by pip during the image build only (default: the host's CA bundle; empty: none)
-##- PYTHON_BASE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, AIRKIT_IMAGE   image overrides (CI: its stand-ins)
+##- PYTHON_BASE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, PROMETHEUS_IMAGE, AIRKIT_IMAGE   image overrides (CI: its stand-ins)
 ##- AIRKIT_CI_CACHE=/var/cache/airkit-ci   standin-images: cached root tarball and image archives
 
 ##@ Workers on more machines

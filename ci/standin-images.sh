@@ -4,6 +4,7 @@
 #   PYTHON_BASE_IMAGE=airkit-standin/python:3.11-bookworm   (for python:3.11-slim-bookworm)
 #   POSTGRES_IMAGE=airkit-standin/postgres:15                (for postgres:15-bookworm)
 #   REDIS_IMAGE=airkit-standin/redis:7                       (for redis:7.2-bookworm)
+#   PROMETHEUS_IMAGE=airkit-standin/prometheus:2             (for prom/prometheus, observability overlay)
 # The product's defaults stay the official images; these only honour the same interface
 # (env vars, init-script folder, command line) that compose/docker-compose.yaml relies on.
 #
@@ -19,7 +20,7 @@
 # Steps (each skipped when its output already exists):
 #   1. debootstrap a minimal Debian bookworm root from that mirror -> tarball (cached)
 #   2. `docker import` it as airkit-standin/debian:bookworm
-#   3. `docker build` python / postgres / redis on top of it with Debian's own packages
+#   3. `docker build` python / postgres / redis / prometheus on top of it with Debian's own packages
 # Cache: $AIRKIT_CI_CACHE (default /var/cache/airkit-ci), keyed by a hash of every input, holding
 # the rootfs tarball and `docker save` archives, so a fresh docker engine on a machine that kept
 # the cache reloads the images instead of rebuilding them. Use --force to rebuild everything.
@@ -32,7 +33,7 @@ PREFIX=${STANDIN_PREFIX:-airkit-standin}
 # What selects the stand-ins: compose/docker-compose.yaml reads these variables.
 print_env() {
   printf '%s\n' "PYTHON_BASE_IMAGE=$PREFIX/python:3.11-bookworm" "POSTGRES_IMAGE=$PREFIX/postgres:15" \
-    "REDIS_IMAGE=$PREFIX/redis:7"
+    "REDIS_IMAGE=$PREFIX/redis:7" "PROMETHEUS_IMAGE=$PREFIX/prometheus:2"
 }
 FORCE=0
 case "${1:-}" in
@@ -112,6 +113,7 @@ build_standin() {  # name tag
 build_standin python   "$PREFIX/python:3.11-bookworm"
 build_standin postgres "$PREFIX/postgres:15"
 build_standin redis    "$PREFIX/redis:7"
+build_standin prometheus "$PREFIX/prometheus:2"
 
 log "done. Export these to use them (.ci/run does):"
 print_env
