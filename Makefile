@@ -100,7 +100,7 @@ reset: runtime $(VENV)/.installed ## Stop the stack and wipe its state (database
 airflow: runtime $(VENV)/.installed ## Run the Airflow CLI in the stack: make airflow ARGS="dags list"
 	@$(STACK) airflow $(ARGS)
 
-scale: runtime $(VENV)/.installed ## Run WORKERS Celery workers and wait until healthy (compose only): make scale WORKERS=3
+scale: runtime $(VENV)/.installed ## Run WORKERS Celery workers (removed ones finish their tasks first; compose only): make scale WORKERS=3
 	@$(STACK) scale $(WORKERS)
 
 ##- RUNTIME=compose|local      which runtime (default: compose when a Docker engine answers, else local)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airkit.stack import line, project, services
+from airkit.stack import line, project, services, workerdrain
 from airkit.stack.base import Stack, data_relpath
 from airkit.stack.errors import StackError
 
@@ -139,12 +139,16 @@ class ComposeStack(Stack):
                          f"--- healthcheck ---\n{check.stdout.strip()[-1500:]}")
         return "\n".join(parts)
 
+    @staticmethod
+    def _inspect(container: str, template: str) -> str:
+        return subprocess.run(["docker", "inspect", "-f", template, container],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
     def wait_service_health(self, container: str, want: str, timeout: float = 300) -> str:
         """Poll one container's health status until it is `want`; returns the last healthcheck output."""
         deadline = time.monotonic() + timeout
         while True:
-            state = json.loads(subprocess.run(["docker", "inspect", "-f", "{{json .State.Health}}", container],
-                                              capture_output=True, text=True, check=True).stdout)
+            state = json.loads(self._inspect(container, "{{json .State.Health}}"))
             log = (state.get("Log") or [{}])[-1].get("Output", "").strip()
             if state.get("Status") == want:
                 return log
@@ -180,9 +184,19 @@ class ComposeStack(Stack):
             shutil.rmtree(self.project.logs_dir, ignore_errors=True)
 
     def scale_workers(self, workers: int, timeout: float = 600) -> None:
-        """Start or remove workers until `workers` run, and wait until all are healthy."""
-        self.compose("up", "-d", "--no-recreate", "--scale", f"airflow-worker={workers}", timeout=timeout)
-        self.wait_healthy(timeout, say=_say)
+        """Start workers, or drain and remove the newest, until `workers` run; then wait until
+        each is healthy. A worker taken away finishes its tasks first (airkit.stack.workerdrain),
+        so scaling in fails none of them."""
+        running = self.containers("airflow-worker")
+        for name in running[workers:]:
+            node = f"celery@{self._inspect(name, '{{.Config.Hostname}}')}"
+            workerdrain.drain(self.endpoints.broker_url, node, timeout)
+            subprocess.run(["docker", "stop", name], capture_output=True, check=True, timeout=timeout)
+            subprocess.run(["docker", "rm", name], capture_output=True, check=True, timeout=60)
+        if len(running) < workers:
+            self.compose("up", "-d", "--no-recreate", "--scale", f"airflow-worker={workers}", timeout=timeout)
+        for name in self.containers("airflow-worker"):
+            self.wait_service_health(name, "healthy", timeout)
 
     def status(self) -> int:
         print(self.compose("ps", "-a", "--format", "table {{.Name}}\t{{.Service}}\t{{.Status}}\t{{.Ports}}",

@@ -1,18 +1,26 @@
-"""Compose only: every service healthy, and the worker healthcheck catches a worker that still
-answers ping but no longer consumes its queue (apache/airflow#63580).
+"""Compose only: every service healthy; the worker healthcheck catches a worker that still
+answers ping but no longer consumes its queue (apache/airflow#63580); three workers share one
+backfill and the warehouse is still exact.
 
-Cost: ~1-2 min (the stuck-consumer check waits for Docker's probes; the suite's fast-healthchecks
-overlay makes that ~30 s).
+None of these needs the stack alone: the worker tests work on workers of their own, started for
+them and drained before they go (ComposeStack.scale_workers), while the first worker serves
+everyone else's tasks. One module, so they run in this order on one pytest-xdist worker and the
+"every service healthy" check never sees an extra worker starting or made unhealthy on purpose.
+
+Cost: ~3-5 min on 2 shared cores (extra workers start, a 4-day backfill, the stuck-consumer
+check waits for Docker's probes: ~30 s with the suite's fast-healthchecks overlay).
 """
 from __future__ import annotations
 
 import pytest
 
-from airkit.stack import services
+from airkit.stack import line, services
+from tests.integration.checks import assert_day_matches_generator
 
 pytestmark = [pytest.mark.integration, pytest.mark.compose_only]
 
 LONG_RUNNING = {s.name for s in services.long_running("compose")}
+DAG_ID = "events_etl"
 
 
 def test_every_service_is_running_and_healthy(airflow_stack):
@@ -32,23 +40,57 @@ def test_every_service_is_running_and_healthy(airflow_stack):
     assert not not_fine, f"not running+healthy: {not_fine}\n{airflow_stack.describe()}"
 
 
-@pytest.mark.stack_exclusive
-def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(airflow_stack):
-    worker = airflow_stack.containers("airflow-worker")[0]
-    node = f"celery@{airflow_stack.compose('exec', '-T', 'airflow-worker', 'hostname').stdout.strip()}"
+@pytest.fixture
+def workers(airflow_stack, request):
+    """`request.param` workers in all (the first is the stack's own); the extra ones, newest
+    last. Scaling back drains them: their tasks, other tests' too, finish first."""
+    airflow_stack.scale_workers(request.param)
+    try:
+        yield airflow_stack.containers("airflow-worker")
+    finally:
+        airflow_stack.scale_workers(1)
+
+
+@pytest.mark.parametrize("workers", [2], indirect=True)
+def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(airflow_stack, workers):
+    index = len(workers)  # the extra worker: the stack's own keeps serving other tests
+    worker = workers[-1]
+    node = f"celery@{airflow_stack.compose('exec', '-T', '--index', str(index), 'airflow-worker', 'hostname').stdout.strip()}"
     queue = airflow_stack.values.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE") or "default"
     assert airflow_stack.wait_service_health(worker, "healthy", timeout=300).startswith("OK")
 
     # The worker keeps answering ping but leaves its queue: exactly the state of apache/airflow#63580.
-    cancel = airflow_stack.celery("airflow-worker", "control", "cancel_consumer", queue, "-d", node)
+    cancel = airflow_stack.celery("airflow-worker", "control", "cancel_consumer", queue, "-d", node, index=index)
     assert cancel.returncode == 0 and "no longer consuming" in cancel.stdout, cancel.stdout + cancel.stderr
-    try:
-        ping = airflow_stack.celery("airflow-worker", "inspect", "ping", "-d", node)
-        assert ping.returncode == 0 and "pong" in ping.stdout, "the stuck worker must still answer ping"
-        verdict = airflow_stack.wait_service_health(worker, "unhealthy", timeout=300)
-        assert "does not consume" in verdict and queue in verdict, verdict
-    finally:
-        restore = airflow_stack.celery("airflow-worker", "control", "add_consumer", queue, "-d", node)
-        if restore.returncode != 0:
-            airflow_stack.restart("airflow-worker")
+    ping = airflow_stack.celery("airflow-worker", "inspect", "ping", "-d", node, index=index)
+    assert ping.returncode == 0 and "pong" in ping.stdout, "the stuck worker must still answer ping"
+    verdict = airflow_stack.wait_service_health(worker, "unhealthy", timeout=300)
+    assert "does not consume" in verdict and queue in verdict, verdict
+
+    restore = airflow_stack.celery("airflow-worker", "control", "add_consumer", queue, "-d", node, index=index)
+    assert restore.returncode == 0, restore.stdout + restore.stderr
     assert airflow_stack.wait_service_health(worker, "healthy", timeout=300).startswith("OK")
+
+
+@pytest.mark.parametrize("workers", [3], indirect=True)
+def test_three_workers_share_one_backfill(airflow_stack, workers, unique_logical_date):
+    assert len(workers) == 3, workers
+    span = unique_logical_date.span(4)
+    airflow_stack.api.wait_for_dag(DAG_ID)
+
+    result = airflow_stack.backfill(DAG_ID, span[0], span[-1], timeout=1200)
+    assert result.returncode == 0, f"backfill failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+
+    with airflow_stack.metadata_db() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT ti.hostname, count(*) AS n FROM task_instance ti JOIN dag_run dr "
+            "ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id "
+            f"WHERE ti.dag_id = %s AND dr.{line.DAG_RUN_DATE_COLUMN}::date = ANY(%s::date[]) AND ti.state = 'success' "
+            "GROUP BY ti.hostname",
+            (DAG_ID, span),
+        )
+        per_host = {row["hostname"]: row["n"] for row in cur.fetchall()}
+    assert len(per_host) >= 2, f"every task instance ran on one worker: {per_host}"
+    with airflow_stack.warehouse() as conn:
+        for day in span:
+            assert_day_matches_generator(conn, day)
