@@ -41,6 +41,7 @@ from airkit.testing.postgres import ThrowawayPostgres
 FIRST_TEST_DATE = dt.date(2024, 2, 1)
 _RUNS = pytest.StashKey[list]()
 _TOKEN = pytest.StashKey[str]()
+_TURNS = pytest.StashKey[sharing.StackTurns]()
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -191,14 +192,23 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     _remove(harness, _isolated(harness))
 
 
+def _takes_turns(item: pytest.Item | None) -> bool:
+    """A test on the stack does; one marked skip does not (it would drain the stack for nothing)."""
+    return item is not None and "airflow_stack" in item.fixturenames and not item.get_closest_marker("skip")
+
+
+def _exclusive(item: pytest.Item | None) -> bool:
+    return _takes_turns(item) and item.get_closest_marker(sharing.EXCLUSIVE_MARK) is not None
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """xdist worker: a test on the stack takes its turn (shared, or alone when marked
     stack_exclusive) for its whole setup, call and teardown."""
-    if sharing.session_token(item.config) is None or "airflow_stack" not in item.fixturenames:
+    if sharing.session_token(item.config) is None or not _takes_turns(item):
         return (yield)
-    exclusive = item.get_closest_marker(sharing.EXCLUSIVE_MARK) is not None
-    with sharing.stack_turn(HarnessConfig.of(item.config).state / "locks", exclusive):
+    turns = item.config.stash.setdefault(_TURNS, sharing.StackTurns(HarnessConfig.of(item.config).state / "locks"))
+    with turns.turn(_exclusive(item), next_exclusive=_exclusive(nextitem)):
         return (yield)
 
 

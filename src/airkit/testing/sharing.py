@@ -6,7 +6,8 @@ still share one isolated stack:
   to it (`started_by` names the session that started it);
 - the controller, which runs no tests, stops it once every worker is done;
 - a test marked `stack_exclusive` (it kills, restarts or scales a component) takes the stack
-  alone: it waits until the tests running elsewhere finish, and none starts until it is done;
+  alone: it waits until the tests running elsewhere finish, and none starts until it, and every
+  exclusive test queued meanwhile, is done;
 - logical dates are claimed from one counter, so two workers never hand out the same day.
 
 A turn covers a test's setup, call and teardown, nothing after: a DAG run a test starts must
@@ -67,20 +68,52 @@ def start_lock(state: Path) -> Path:
 
 
 # --- turns on the stack ---------------------------------------------------------------------------
-@contextlib.contextmanager
-def stack_turn(locks: Path, exclusive: bool) -> Iterator[None]:
-    """Shared for an ordinary test, alone for an exclusive one. The gate gives an exclusive test
-    priority: while it waits for the running tests to drain, no new test gets in (plain flock
-    would let shared holders overlap forever and starve it)."""
-    gate, stack = locks / "gate", locks / "stack"
-    if exclusive:
-        with flocked(gate), flocked(stack, fcntl.LOCK_EX):
+def _queued(locks: Path) -> Path:
+    return locks / "exclusive-queued"
+
+
+def _stack(locks: Path) -> Path:
+    return locks / "stack"
+
+
+class StackTurns:
+    """One process's turns on the stack: shared for an ordinary test, alone for an exclusive one.
+
+    An exclusive test first announces itself (a shared lock on `exclusive-queued`, which every
+    queued or running exclusive test holds), then waits for the running tests to finish. A shared
+    test starts only when no exclusive test is announced, so the stack drains once for all the
+    exclusive tests queued at that moment, not once per test (plain flock would let shared tests
+    overlap forever and starve them). When the next test of this process is exclusive too, the
+    turn is kept across, so no shared test slips in between them."""
+
+    def __init__(self, locks: Path):
+        self.locks = locks
+        self._alone: contextlib.ExitStack | None = None
+
+    @contextlib.contextmanager
+    def turn(self, exclusive: bool, next_exclusive: bool = False) -> Iterator[None]:
+        if not exclusive:
+            self.release()
+            with flocked(_queued(self.locks), fcntl.LOCK_EX):
+                pass  # wait until no exclusive test is queued or running
+            with flocked(_stack(self.locks), fcntl.LOCK_SH):
+                yield
+            return
+        if self._alone is None:
+            alone = contextlib.ExitStack()
+            alone.enter_context(flocked(_queued(self.locks), fcntl.LOCK_SH))
+            alone.enter_context(flocked(_stack(self.locks), fcntl.LOCK_EX))
+            self._alone = alone
+        try:
             yield
-        return
-    with flocked(gate):
-        pass  # wait behind an exclusive test that is queued or running
-    with flocked(stack, fcntl.LOCK_SH):
-        yield
+        finally:
+            if not next_exclusive:
+                self.release()
+
+    def release(self) -> None:
+        if self._alone is not None:
+            self._alone.close()
+            self._alone = None
 
 
 # --- logical dates --------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ taken by the plugin around every test that uses one.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import multiprocessing
+import os
 import threading
 from pathlib import Path
 
-import pytest
-
-from airkit.testing.sharing import DateCounter, stack_turn
+from airkit.testing.sharing import DateCounter, StackTurns
 
 pytest_plugins = ["pytester"]
 FIRST = dt.date(2024, 2, 1)
@@ -50,7 +50,7 @@ def test_a_queued_exclusive_turn_goes_before_later_shared_ones(tmp_path):
     first_in, exclusive_queued, release_first = threading.Event(), threading.Event(), threading.Event()
 
     def shared(name: str, hold: threading.Event | None = None) -> None:
-        with stack_turn(tmp_path, exclusive=False):
+        with StackTurns(tmp_path).turn(exclusive=False):
             order.append(f"{name} in")
             if hold:
                 first_in.set()
@@ -59,7 +59,7 @@ def test_a_queued_exclusive_turn_goes_before_later_shared_ones(tmp_path):
 
     def exclusive() -> None:
         exclusive_queued.set()
-        with stack_turn(tmp_path, exclusive=True):
+        with StackTurns(tmp_path).turn(exclusive=True):
             order.append("exclusive in")
             order.append("exclusive out")
 
@@ -69,8 +69,8 @@ def test_a_queued_exclusive_turn_goes_before_later_shared_ones(tmp_path):
     threads.append(threading.Thread(target=exclusive))
     threads[1].start()
     assert exclusive_queued.wait(timeout=30)
-    # The exclusive thread now waits for "first"; give it the gate before "second" asks.
-    _until(lambda: _gate_held(tmp_path))
+    # The exclusive thread now waits for "first"; let it announce itself before "second" asks.
+    _until(lambda: _held(tmp_path / "exclusive-queued", fcntl.LOCK_EX))
     threads.append(threading.Thread(target=shared, args=("second",)))
     threads[2].start()
     release_first.set()
@@ -79,16 +79,75 @@ def test_a_queued_exclusive_turn_goes_before_later_shared_ones(tmp_path):
     assert order == ["first in", "first out", "exclusive in", "exclusive out", "second in", "second out"]
 
 
-def _gate_held(locks: Path) -> bool:
-    import fcntl
+def test_consecutive_exclusive_turns_keep_the_stack_between_them(tmp_path):
+    turns, order = StackTurns(tmp_path), []
+    waiting = threading.Thread(target=_shared_turn, args=(tmp_path, order))
+    with turns.turn(exclusive=True, next_exclusive=True):
+        waiting.start()
+        order.append("exclusive 1")
+    # Between the two, the stack is still ours: a shared turn cannot even be had for an instant.
+    assert _held(tmp_path / "stack", fcntl.LOCK_SH)
+    with turns.turn(exclusive=True):
+        order.append("exclusive 2")
+    waiting.join(timeout=30)
+    assert order == ["exclusive 1", "exclusive 2", "shared"]
+    assert not _held(tmp_path / "stack", fcntl.LOCK_EX)
 
-    with open(locks / "gate", "a") as handle:
+
+def test_two_processes_exclusive_tests_run_one_at_a_time_and_drain_the_stack_once(tmp_path):
+    order: list[str] = []
+    shared_in, release_shared = threading.Event(), threading.Event()
+
+    def long_shared() -> None:
+        with StackTurns(tmp_path).turn(exclusive=False):
+            shared_in.set()
+            release_shared.wait(timeout=30)
+            order.append("long shared out")
+
+    def exclusive(name: str) -> None:
+        with StackTurns(tmp_path).turn(exclusive=True):
+            order.append(f"{name} in")
+            order.append(f"{name} out")
+
+    threads = [threading.Thread(target=long_shared)]
+    threads[0].start()
+    assert shared_in.wait(timeout=30)
+    threads += [threading.Thread(target=exclusive, args=(n,)) for n in ("a", "b")]
+    for t in threads[1:]:
+        t.start()
+    _until(lambda: _holders(tmp_path / "exclusive-queued") == 2)
+    threads.append(threading.Thread(target=_shared_turn, args=(tmp_path, order)))
+    threads[-1].start()
+    release_shared.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert order[0] == "long shared out" and order[-1] == "shared"
+    assert sorted(order[1:5]) == ["a in", "a out", "b in", "b out"]
+    assert order[1][0] == order[2][0], f"the exclusive turns overlapped: {order}"
+
+
+def _shared_turn(locks: Path, order: list[str]) -> None:
+    with StackTurns(locks).turn(exclusive=False):
+        order.append("shared")
+
+
+def _held(path: Path, operation: int) -> bool:
+    """Whether `operation` (LOCK_SH or LOCK_EX) on `path` would have to wait."""
+    with open(path, "a") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, operation | fcntl.LOCK_NB)
         except BlockingIOError:
             return True
         fcntl.flock(handle, fcntl.LOCK_UN)
         return False
+
+
+def _holders(path: Path) -> int:
+    """How many shared flocks are held (not waited for) on `path`, from /proc/locks."""
+    st = path.stat()
+    file_id = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    return sum(1 for fields in map(str.split, Path("/proc/locks").read_text().splitlines())
+               if fields[1:2] == ["FLOCK"] and fields[3] == "READ" and fields[5] == file_id)
 
 
 def _until(condition, timeout: float = 30) -> None:
