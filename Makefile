@@ -216,7 +216,7 @@ test-unit: install ## Unit tests (DAG integrity, package, operators against a th
 # fixtures run once); tests marked stack_exclusive get the stack alone (airkit.testing.sharing).
 test-integration: install runtime $(RUNTIME_IMAGE) ## Integration suite against an isolated stack (or AIRKIT_STACK=running)
 	$(VENV)/bin/python -m pytest tests/integration --durations=10 \
-	  $(if $(filter-out 0 1,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadscope) $(PYTEST_ARGS)
+	  $(if $(filter-out 0 1,$(TEST_PROCESSES)),-n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder) $(PYTEST_ARGS)
 
 # Another repository's suite with the airkit plugin, from its own directory (its pyproject's addopts).
 test-example: install runtime $(RUNTIME_IMAGE) ## The external DAG repo example (examples/external-dag-repo) on RUNTIME

@@ -48,24 +48,32 @@ def _no_armed_faults(request):
         request.getfixturevalue("events_api").disarm()
 
 
-# The longest modules (measured: `make test-integration` prints the slowest tests), handed to
-# the xdist workers first, so the suite does not end waiting on one of them alone. The
-# exclusive fault tests lead: they run while the stack is otherwise least busy.
-LONGEST_FIRST = ("faults/test_component_faults.py", "remote/test_two_hosts.py",
-                 "faults/test_bad_input.py", "catalogue/test_sensors_and_datasets.py", "test_events_etl.py", "alerting/test_lesson_sla.py")
+# The order xdist hands modules out in (the Makefile turns off its own reordering by test count):
+# the first three start at once, each later one goes to whichever worker runs dry. Every
+# stack_exclusive test is in the first four modules, and first in its module but for the fault
+# tests (which need their clean reference first), so they queue together early and the stack
+# drains once for them (airkit.testing.sharing.StackTurns), while the two-host test (its own
+# stack, no turns) keeps a worker busy. Short modules come next, so the drain waits only for
+# short tests; the longest come last but early enough not to end the suite alone. Measured:
+# README "Integration suite time".
+FIRST = ("faults/test_component_faults.py", "remote/test_two_hosts.py",
+         "security/test_security_defaults.py", "catalogue/test_organisation.py")
+LAST = ("test_events_etl.py", "compose/test_compose_services.py", "faults/test_bad_input.py",
+        "catalogue/test_sensors_and_datasets.py", "alerting/test_lesson_sla.py")
+_RANKS = {name: rank for rank, name in enumerate(FIRST)} | {name: 100 + rank for rank, name in enumerate(LAST)}
 
 
-def _longest_first(item) -> int:
+def _module_rank(item) -> int:
     path = item.nodeid.split("::")[0]
-    return next((i for i, name in enumerate(LONGEST_FIRST) if path.endswith(name)), len(LONGEST_FIRST))
+    return next((rank for name, rank in _RANKS.items() if path.endswith(name)), 50)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest modules first; compose_only tests skip on any other runtime (they read Docker's
-    own view of the stack)."""
+    """Modules in the order above; compose_only tests skip on any other runtime (they read
+    Docker's own view of the stack)."""
     from airkit.testing.plugin import HarnessConfig
 
-    items.sort(key=_longest_first)  # stable: a module's tests keep their order
+    items.sort(key=_module_rank)  # stable: a module's tests keep their order
     if HarnessConfig.of(config).runtime == "compose":
         return
     skip = pytest.mark.skip(reason="compose-only check: needs --airkit-runtime=compose (RUNTIME=compose)")
