@@ -2,12 +2,12 @@
 answers ping but no longer consumes its queue (apache/airflow#63580); three workers share four
 days of events_etl runs and the warehouse is still exact.
 
-None of these needs the stack alone: the worker tests work on workers of their own, started for
-them and drained before they go (ComposeStack.scale_workers), while the first worker serves
+None of these needs the stack alone: the worker tests work on two extra workers, started once
+for both and drained before they go (ComposeStack.scale_workers), while the first worker serves
 everyone else's tasks. One module, so they run in this order on one pytest-xdist worker and the
 "every service healthy" check never sees an extra worker starting or made unhealthy on purpose.
 
-Cost: ~3-5 min on 2 shared cores (extra workers start, four runs, the stuck-consumer
+Cost: ~2.5 min on 2 shared cores (extra workers start, four runs, the stuck-consumer
 check waits for Docker's probes: ~30 s with the suite's fast-healthchecks overlay).
 """
 from __future__ import annotations
@@ -41,20 +41,20 @@ def test_every_service_is_running_and_healthy(airflow_stack):
     assert not not_fine, f"not running+healthy: {not_fine}\n{airflow_stack.describe()}"
 
 
-@pytest.fixture
-def workers(airflow_stack, request):
-    """`request.param` workers in all (the first is the stack's own); the extra ones, newest
-    last. Scaling back drains them: their tasks, other tests' too, finish first."""
-    airflow_stack.scale_workers(request.param)
+@pytest.fixture(scope="module")
+def workers(airflow_stack):
+    """Three workers in all (the first is the stack's own), newest last; started once for both
+    worker tests (a scale cycle is ~40 s on compose). Scaling back drains them: their tasks,
+    other tests' too, finish first."""
+    airflow_stack.scale_workers(3)
     try:
         yield airflow_stack.containers("airflow-worker")
     finally:
         airflow_stack.scale_workers(1)
 
 
-@pytest.mark.parametrize("workers", [2], indirect=True)
 def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(airflow_stack, workers):
-    index = len(workers)  # the extra worker: the stack's own keeps serving other tests
+    index = len(workers)  # the newest: the stack's own keeps serving other tests
     worker = workers[-1]
     node = f"celery@{airflow_stack.compose('exec', '-T', '--index', str(index), 'airflow-worker', 'hostname').stdout.strip()}"
     queue = airflow_stack.values.get("AIRFLOW__OPERATORS__DEFAULT_QUEUE") or "default"
@@ -75,7 +75,6 @@ def test_worker_healthcheck_turns_unhealthy_when_the_worker_stops_consuming(airf
 
 # Triggered runs, not a backfill: Airflow 3 runs one backfill of a DAG at a time, so a backfill
 # here would queue behind (or hold up) the backfill tests of events_etl running meanwhile.
-@pytest.mark.parametrize("workers", [3], indirect=True)
 def test_three_workers_share_four_days_of_runs(airflow_stack, workers, unique_logical_date):
     assert len(workers) == 3, workers
     span = unique_logical_date.span(4)
