@@ -40,7 +40,7 @@ def run(runtime: str, log: Callable[[str], None] = print) -> dict[str, Any]:
     t0 = time.monotonic()
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - t0
-    tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
+    tail = summary(result)
     log(f"suite: exit {result.returncode} after {seconds:.0f}s: {' / '.join(tail)}")
     out = {"command": " ".join(command), "seconds": round(seconds, 1), "exit_code": result.returncode,
            "summary": tail, "slowest": slowest(result.stdout),
@@ -76,6 +76,15 @@ def api_trouble(logs: Path) -> dict[str, int]:
             for kind, pattern in API_TROUBLE.items():
                 counts[kind] += bool(pattern.search(text_line))
     return counts
+
+
+def summary(result: subprocess.CompletedProcess) -> list[str]:
+    """pytest's last lines (stdout); stderr holds compose's and make's chatter, of which only the
+    last line is kept, and only when the run failed (it says why)."""
+    tail = result.stdout.strip().splitlines()[-3:]
+    if result.returncode and result.stderr.strip():
+        tail.append(result.stderr.strip().splitlines()[-1])
+    return tail
 
 
 def slowest(output: str) -> list[str]:

@@ -1,7 +1,9 @@
 """The suite section keeps pytest's --durations table: where the suite's time went."""
 from __future__ import annotations
 
-from bench.suite import slowest
+import subprocess
+
+from bench.suite import slowest, summary
 
 OUTPUT = """\
 tests/integration/test_events_etl.py ....
@@ -23,6 +25,13 @@ def test_the_durations_table_is_kept_line_by_line():
 
 def test_no_table_gives_an_empty_list():
     assert slowest("1 passed in 0.1s\n") == []
+
+
+def test_the_summary_is_pytests_last_lines_not_the_chatter_on_stderr():
+    passed = subprocess.CompletedProcess([], 0, "...\n== 3 passed in 9.00s ==\n", "compose: warning\n Built\n")
+    assert summary(passed) == ["...", "== 3 passed in 9.00s =="]
+    failed = subprocess.CompletedProcess([], 2, "== 1 failed in 9.00s ==\n", "x\nmake: *** [test-integration] Error 1\n")
+    assert summary(failed) == ["== 1 failed in 9.00s ==", "make: *** [test-integration] Error 1"]
 
 
 def test_execution_api_trouble_is_counted_in_every_log_below(tmp_path):
