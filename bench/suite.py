@@ -79,9 +79,10 @@ def api_trouble(logs: Path) -> dict[str, int]:
 
 
 def summary(result: subprocess.CompletedProcess) -> list[str]:
-    """pytest's last lines (stdout); stderr holds compose's and make's chatter, of which only the
-    last line is kept, and only when the run failed (it says why)."""
-    tail = result.stdout.strip().splitlines()[-3:]
+    """pytest's FAILED/ERROR lines and its last lines (stdout); stderr holds compose's and make's
+    chatter, of which only the last line is kept, and only when the run failed (it says why)."""
+    lines = result.stdout.strip().splitlines()
+    tail = [line for line in lines[:-3] if line.startswith(("FAILED ", "ERROR "))] + lines[-3:]
     if result.returncode and result.stderr.strip():
         tail.append(result.stderr.strip().splitlines()[-1])
     return tail

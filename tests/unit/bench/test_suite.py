@@ -30,8 +30,11 @@ def test_no_table_gives_an_empty_list():
 def test_the_summary_is_pytests_last_lines_not_the_chatter_on_stderr():
     passed = subprocess.CompletedProcess([], 0, "...\n== 3 passed in 9.00s ==\n", "compose: warning\n Built\n")
     assert summary(passed) == ["...", "== 3 passed in 9.00s =="]
-    failed = subprocess.CompletedProcess([], 2, "== 1 failed in 9.00s ==\n", "x\nmake: *** [test-integration] Error 1\n")
-    assert summary(failed) == ["== 1 failed in 9.00s ==", "make: *** [test-integration] Error 1"]
+    failed = subprocess.CompletedProcess(
+        [], 2, "FAILED tests/a.py::test_b - boom\nSKIPPED [1] x\nSKIPPED [1] y\nSKIPPED [1] z\n== 1 failed ==\n",
+        "x\nmake: *** [test-integration] Error 1\n")
+    assert summary(failed) == ["FAILED tests/a.py::test_b - boom", "SKIPPED [1] y", "SKIPPED [1] z", "== 1 failed ==",
+                               "make: *** [test-integration] Error 1"]
 
 
 def test_execution_api_trouble_is_counted_in_every_log_below(tmp_path):
