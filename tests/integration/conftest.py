@@ -50,12 +50,13 @@ def _no_armed_faults(request):
 
 # The order xdist hands modules out in (the Makefile turns off its own reordering by test count):
 # the first three start at once, each later one goes to whichever worker runs dry. Every
-# stack_exclusive test is in the first four modules, so they queue close together while the
-# fault tests' clean reference runs, and the stack drains once for them all
-# (airkit.testing.sharing.StackTurns); meanwhile the two-host test (its own stack, no turns)
-# keeps a worker busy. Short modules come next, so that drain waits only for short tests; the
-# longest come last, longest first, so the suite does not end on one of them alone. Measured:
-# README, "integration suite ≤ 10 min".
+# stack_exclusive test is in the first four modules, and first in its module but for the fault
+# tests (which need their clean reference first), so they queue while that reference runs and
+# the stack drains once for them all (airkit.testing.sharing.StackTurns); meanwhile the two-host
+# test (its own stack, no turns) keeps a worker busy. With the exclusive tests last in their
+# modules, local runs measured 541-650 s: an exclusive test queued late drained the stack a
+# second time; first, 545 s. Short modules come next, so a drain waits only for short tests;
+# the longest come last, longest first, so the suite does not end on one of them alone.
 FIRST = ("faults/test_component_faults.py", "remote/test_two_hosts.py",
          "security/test_security_defaults.py", "catalogue/test_organisation.py")
 LAST = ("catalogue/test_sensors_and_datasets.py", "test_events_etl.py", "compose/test_compose_services.py",

@@ -17,26 +17,6 @@ TAG = re.compile(r"^(team|domain|lesson):[a-z0-9][a-z0-9-]*$")
 DAG_IDS = sorted(p.stem for p in (project.root() / "dags").glob("*.py") if not p.name.startswith("_"))
 
 
-def test_every_dag_is_tagged_and_documented_in_the_api(airflow_stack):
-    for dag_id in DAG_IDS:
-        airflow_stack.api.wait_for_dag(dag_id)
-    listed = airflow_stack.api.call("GET", "/dags", params={"limit": 500, "only_active": "true"})["dags"]
-    assert {d["dag_id"] for d in listed} >= set(DAG_IDS)
-    problems = []
-    for dag in listed:
-        tags = [t["name"] for t in dag["tags"]]
-        bad = [t for t in tags if not TAG.match(t)]
-        kinds = {t.split(":", 1)[0] for t in tags}
-        if bad:
-            problems.append(f"{dag['dag_id']}: tags outside the team:/domain:/lesson: scheme: {bad}")
-        if not {"team", "domain", "lesson"} <= kinds:
-            problems.append(f"{dag['dag_id']}: needs a team:, a domain: and a lesson: tag, has {tags}")
-        details = airflow_stack.api.call("GET", f"/dags/{dag['dag_id']}/details")
-        if len((details.get("doc_md") or "").strip()) < 80:
-            problems.append(f"{dag['dag_id']}: doc_md missing or too short to explain the lesson")
-    assert not problems, "\n".join(problems)
-
-
 # Alone on the stack: "every row inside the window is still there" cannot tell db-clean from a
 # test that deletes its own runs at the same time.
 @pytest.mark.stack_exclusive
@@ -77,6 +57,26 @@ def test_db_clean_removes_rows_older_than_the_retention_only(airflow_stack, dag_
         cur.execute(in_window)
         missing = in_window_before - {r["row"] for r in cur.fetchall()}
         assert not missing, f"db-clean deleted rows inside the retention window: {sorted(missing)[:20]}"
+
+
+def test_every_dag_is_tagged_and_documented_in_the_api(airflow_stack):
+    for dag_id in DAG_IDS:
+        airflow_stack.api.wait_for_dag(dag_id)
+    listed = airflow_stack.api.call("GET", "/dags", params={"limit": 500, "only_active": "true"})["dags"]
+    assert {d["dag_id"] for d in listed} >= set(DAG_IDS)
+    problems = []
+    for dag in listed:
+        tags = [t["name"] for t in dag["tags"]]
+        bad = [t for t in tags if not TAG.match(t)]
+        kinds = {t.split(":", 1)[0] for t in tags}
+        if bad:
+            problems.append(f"{dag['dag_id']}: tags outside the team:/domain:/lesson: scheme: {bad}")
+        if not {"team", "domain", "lesson"} <= kinds:
+            problems.append(f"{dag['dag_id']}: needs a team:, a domain: and a lesson: tag, has {tags}")
+        details = airflow_stack.api.call("GET", f"/dags/{dag['dag_id']}/details")
+        if len((details.get("doc_md") or "").strip()) < 80:
+            problems.append(f"{dag['dag_id']}: doc_md missing or too short to explain the lesson")
+    assert not problems, "\n".join(problems)
 
 
 def test_make_backfill_creates_one_backfill_run_per_day(airflow_stack, unique_logical_date):

@@ -29,6 +29,31 @@ pytestmark = pytest.mark.integration
 LOG_SERVER_PORTS = ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT",)  # the triggerer serves none (--skip-serve-logs)
 
 
+# Alone on the stack: holding the table stops every run's writes to it, not only this test's.
+@pytest.mark.stack_exclusive
+def test_a_running_tasks_log_is_served_by_its_worker_through_the_webserver(airflow_stack, unique_logical_date):
+    """While a task runs, the webserver fetches its log from the worker's log server with a
+    token signed by the shared secret key; a mismatch gives the 403 of apache/airflow#17260."""
+    from tests.integration.faults.faultkit import DAG_ID, table_held, trigger_all, wait_until_blocked
+
+    day = unique_logical_date()
+    run_id = f"security_log_{day}"
+    with table_held(airflow_stack, "daily_stats"):
+        trigger_all(airflow_stack, {run_id: day})
+        wait_until_blocked(airflow_stack, run_id, "calculate_stats", "daily_stats")
+        log = airflow_stack.api.task_log(DAG_ID, run_id, "calculate_stats", 1)
+    if line.MAJOR >= 3:
+        # Airflow 3 lists where the text came from: the worker's log server, for a running task.
+        port = airflow_stack.values["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
+        assert re.search(rf"^http://[^/\s]+:{port}/log/", log, re.M), log[-2000:]
+    else:
+        assert "Found logs served from host" in log, log[-2000:]
+    # The refusal reads "403 FORBIDDEN" / "403 Client Error"; a bare "403" may be a task's pid.
+    assert "secret_key" not in log and not re.search(r"\b403 (FORBIDDEN|Client Error)", log, re.I), log[-2000:]
+    assert "calculate_stats" in log
+    airflow_stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
+
+
 def test_rest_api_refuses_requests_without_valid_credentials(airflow_stack):
     api = airflow_stack.api
     assert requests.get(f"{api.base_url}{api.prefix}/dags", timeout=30).status_code in (401, 403)
@@ -136,28 +161,3 @@ def test_flower_requires_auth(airflow_stack):
         assert requests.get(url, auth=auth, timeout=30).status_code == 200
     finally:
         airflow_stack.compose("--profile", "flower", "rm", "-sf", "flower", check=False)
-
-
-# Alone on the stack: holding the table stops every run's writes to it, not only this test's.
-@pytest.mark.stack_exclusive
-def test_a_running_tasks_log_is_served_by_its_worker_through_the_webserver(airflow_stack, unique_logical_date):
-    """While a task runs, the webserver fetches its log from the worker's log server with a
-    token signed by the shared secret key; a mismatch gives the 403 of apache/airflow#17260."""
-    from tests.integration.faults.faultkit import DAG_ID, table_held, trigger_all, wait_until_blocked
-
-    day = unique_logical_date()
-    run_id = f"security_log_{day}"
-    with table_held(airflow_stack, "daily_stats"):
-        trigger_all(airflow_stack, {run_id: day})
-        wait_until_blocked(airflow_stack, run_id, "calculate_stats", "daily_stats")
-        log = airflow_stack.api.task_log(DAG_ID, run_id, "calculate_stats", 1)
-    if line.MAJOR >= 3:
-        # Airflow 3 lists where the text came from: the worker's log server, for a running task.
-        port = airflow_stack.values["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
-        assert re.search(rf"^http://[^/\s]+:{port}/log/", log, re.M), log[-2000:]
-    else:
-        assert "Found logs served from host" in log, log[-2000:]
-    # The refusal reads "403 FORBIDDEN" / "403 Client Error"; a bare "403" may be a task's pid.
-    assert "secret_key" not in log and not re.search(r"\b403 (FORBIDDEN|Client Error)", log, re.I), log[-2000:]
-    assert "calculate_stats" in log
-    airflow_stack.api.wait_for_run(DAG_ID, run_id, timeout=300)
