@@ -177,7 +177,8 @@ class ComposeStack(Stack):
         # Task logs and landing files belong to AIRFLOW_UID; delete them from inside.
         self.compose("run", "--rm", "--no-deps", "--user", "0:0", "--entrypoint", "sh", "airflow-init",
                      "-c", "rm -rf /opt/airflow/logs/* /opt/airflow/data/*", check=False, timeout=300)
-        self.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
+        # No grace: a worker's warm shutdown would wait for tasks whose every trace goes with the volumes.
+        self.compose("down", "-v", "--remove-orphans", "--timeout", "0", check=False, timeout=300)
         if self.project.logs_dir is not None and self.project.logs_dir.exists():
             import shutil
 

@@ -290,7 +290,14 @@ class ProcessStack(Stack):
             pid = self.supervisorctl("pid").stdout.strip()
             # Airflow first, so nothing logs connection errors against databases already gone.
             airflow = [s.name for s in SERVICES if s.phase not in ("data",)]
-            self.supervisorctl("stop", *airflow, check=False)
+            worker = self.pids().get("airflow-worker") if remove_state else None
+            # One at a time they add up (the api-server alone takes ~6 s): side by side instead.
+            stopping = [subprocess.Popen(self._ctl_argv("stop", name), env=self.env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name in airflow]
+            if worker:
+                self._cut_warm_shutdown_short(worker)
+            for proc in stopping:
+                proc.wait()
             self.supervisorctl("shutdown", check=False)
             _poll(lambda: not Path(f"/proc/{pid}").exists(), 120, "supervisord to stop")
             _say("local stack stopped")
@@ -299,6 +306,20 @@ class ProcessStack(Stack):
         if remove_state and self.state_dir.exists():
             shutil.rmtree(self.state_dir)
             _say(f"removed {self.state_dir}")
+
+    def _cut_warm_shutdown_short(self, worker: int) -> None:
+        """Kill the worker once it is stopping. Its warm shutdown waits for running tasks, up to
+        its stop grace: pointless when their state is deleted next. Killed only once STOPPING,
+        it is not restarted by supervisord."""
+        name = services.get("airflow-worker").name
+
+        def state() -> str:
+            return (self.supervisorctl("status", name, check=False).stdout.split() + ["", ""])[1]
+
+        with contextlib.suppress(StackError):  # then the stop just takes its usual time
+            _poll(lambda: state() != "RUNNING", 60, "the worker to begin stopping")
+        if state() == "STOPPING":
+            kill_tree(worker)
 
     def health(self) -> dict[str, str]:
         return {s.name: probes.check(s.probe, self.endpoints, self.env) for s in SERVICES if s.probe}
