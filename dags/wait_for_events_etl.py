@@ -17,7 +17,7 @@ wait_deferred ────┘
   (state `deferred`), a single async process that watches thousands of waits; no worker is
   used at all until the condition is met. Needs a running triggerer (both runtimes have one).
 - **`timeout`** ends the wait with `AirflowSensorTimeout`, a final failure (no retries) that
-  alerts. It is short here (90 s) so the timeout can be watched in training; in production
+  alerts. It is short here (45 s) so the timeout can be watched in training; in production
   use hours, below the schedule interval. `failed_states` stops the wait at once if the
   upstream task failed instead of waiting for the timeout.
 - The sensors are `airkit.sensors.external_task.BoundedExternalTaskSensor`, the standard
@@ -55,7 +55,7 @@ def wait_for_events_etl():
         **UPSTREAM,
         "allowed_states": ["success"],
         "failed_states": ["failed", "upstream_failed"],
-        "timeout": timedelta(seconds=90),
+        "timeout": timedelta(seconds=45),
     }
     wait_rescheduled = BoundedExternalTaskSensor(
         task_id="wait_rescheduled", mode="reschedule", poke_interval=15, **common

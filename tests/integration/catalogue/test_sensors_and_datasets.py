@@ -86,7 +86,7 @@ def test_external_task_sensors_pass_once_the_upstream_day_is_done(run_dag, produ
 def test_external_task_sensors_time_out_without_retries(airflow_stack, timeout_run):
     run_id, waiting = timeout_run
     assert waiting == {"wait_rescheduled": "up_for_reschedule", "wait_deferred": "deferred"}
-    # timeout is 90 s; both sensors fail then, once, and the run fails with them.
+    # timeout is 45 s; both sensors fail then, once, and the run fails with them.
     airflow_stack.api.wait_for_run(SENSORS, run_id, timeout=360, expect="failed")
     tis = airflow_stack.api.task_instances(SENSORS, run_id)
     for task_id in ("wait_rescheduled", "wait_deferred"):
