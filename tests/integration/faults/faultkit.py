@@ -6,7 +6,9 @@ runs normally (reads the landing file, opens its transaction, COPYs into its sta
 and then blocks on its INSERT/DELETE, which needs ROW EXCLUSIVE. So the fault hits a task that
 is really running, with an open transaction and uncommitted work, for as long as the test
 wants. SHARE does not conflict with readers or with create_tables' CREATE INDEX IF NOT EXISTS,
-so nothing else in the DAG waits. The lesson DAG is not changed for the test.
+so nothing else in the DAG waits. The lesson DAG is not changed for the test. A test that
+shares the stack holds only its own day's rows instead (day_held): their DELETE waits the same
+way, and every other day's writers pass.
 """
 from __future__ import annotations
 
@@ -36,20 +38,32 @@ def ensure_tables(stack) -> None:
 
 # --- holding a task mid-flight -------------------------------------------------------------
 @contextlib.contextmanager
-def table_held(stack, table: str):
-    """Hold a SHARE lock on `table` until the block ends (or the server goes away). Every
-    writer of the table waits meanwhile, other tests' runs too: only for stack_exclusive tests."""
+def _holding(stack, statement: str, params: tuple = ()):
+    """A warehouse transaction that took its locks with `statement`, open until the block ends
+    (or the server goes away); the block gets the connection, to find who waits on it."""
     ensure_tables(stack)
     conn = stack.warehouse()
     try:
         with conn.cursor() as cur:
-            cur.execute(f"LOCK TABLE {table} IN SHARE MODE")  # noqa: S608 - table from TABLES
+            cur.execute(statement, params)
         yield conn
     finally:
         with contextlib.suppress(psycopg2.Error):
             conn.rollback()
         with contextlib.suppress(psycopg2.Error):
             conn.close()
+
+
+def table_held(stack, table: str):
+    """Hold a SHARE lock on `table`. Every writer of the table waits meanwhile, other tests'
+    runs too: only for stack_exclusive tests."""
+    return _holding(stack, f"LOCK TABLE {table} IN SHARE MODE")  # noqa: S608 - table from TABLES
+
+
+def day_held(stack, table: str, day: str):
+    """Hold the rows of one day of `table` (FOR UPDATE): only writers of that day wait, so a test
+    that holds a day of its own shares the stack. The day needs rows to lock (seed_days)."""
+    return _holding(stack, f"SELECT 1 FROM {table} WHERE day = %s FOR UPDATE", (day,))  # noqa: S608
 
 
 def blocked_writers(stack, table: str) -> list[str]:
@@ -63,8 +77,16 @@ def blocked_writers(stack, table: str) -> list[str]:
         return [r["query"] for r in cur.fetchall()]
 
 
-def wait_until_blocked(stack, run_id: str, task_id: str, table: str, timeout: float = 240) -> float:
-    """Until `task_id` of the run is `running` and its write on `table` waits for our lock.
+def waiting_on(stack, holder) -> int:
+    """How many sessions wait for a lock the `holder` connection holds (table or row locks)."""
+    with stack.warehouse() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                    (holder.get_backend_pid(),))
+        return cur.fetchone()["n"]
+
+
+def wait_until_blocked(stack, run_id: str, task_id: str, holder, timeout: float = 240) -> float:
+    """Until `task_id` of the run is `running` and a write waits for the `holder`'s lock.
     Returns the seconds it took."""
     started = time.monotonic()
 
@@ -72,7 +94,7 @@ def wait_until_blocked(stack, run_id: str, task_id: str, table: str, timeout: fl
         ti = stack.api.task_instances(DAG_ID, run_id).get(task_id, {})
         if ti.get("state") in ("failed", "upstream_failed", "success"):
             raise AssertionError(f"{task_id} ended {ti['state']} before the fault\n{stack.api.report(DAG_ID, run_id)}")
-        return ti.get("state"), len(blocked_writers(stack, table)) if ti.get("state") == "running" else 0
+        return ti.get("state"), waiting_on(stack, holder) if ti.get("state") == "running" else 0
 
     try:
         Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(1),
@@ -80,7 +102,7 @@ def wait_until_blocked(stack, run_id: str, task_id: str, table: str, timeout: fl
     except Exception as exc:  # tenacity.RetryError
         if isinstance(exc, AssertionError):
             raise
-        raise AssertionError(f"{task_id} never blocked on {table} within {timeout:.0f}s\n"
+        raise AssertionError(f"{task_id} never blocked on the held lock within {timeout:.0f}s\n"
                              + stack.api.report(DAG_ID, run_id)) from None
     return time.monotonic() - started
 

@@ -34,9 +34,9 @@ def run_with_fault(airflow_stack, clean_reference, fault_days, name: str, task_i
     day = fault_days[name]
     run_id = f"fault_{name}_{day}"
     timings = {}
-    with table_held(airflow_stack, table):
+    with table_held(airflow_stack, table) as hold:
         trigger_all(airflow_stack, {run_id: day})
-        wait_until_blocked(airflow_stack, run_id, task_id, table)
+        wait_until_blocked(airflow_stack, run_id, task_id, hold)
         started = time.monotonic()
         inject()
         timings["inject"] = time.monotonic() - started

@@ -29,18 +29,17 @@ pytestmark = pytest.mark.integration
 LOG_SERVER_PORTS = ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT",)  # the triggerer serves none (--skip-serve-logs)
 
 
-# Alone on the stack: holding the table stops every run's writes to it, not only this test's.
-@pytest.mark.stack_exclusive
 def test_a_running_tasks_log_is_served_by_its_worker_through_the_webserver(airflow_stack, unique_logical_date):
     """While a task runs, the webserver fetches its log from the worker's log server with a
     token signed by the shared secret key; a mismatch gives the 403 of apache/airflow#17260."""
-    from tests.integration.faults.faultkit import DAG_ID, table_held, trigger_all, wait_until_blocked
+    from tests.integration.faults.faultkit import DAG_ID, day_held, seed_days, trigger_all, wait_until_blocked
 
     day = unique_logical_date()
     run_id = f"security_log_{day}"
-    with table_held(airflow_stack, "daily_stats"):
+    seed_days(airflow_stack, [day])  # rows for the hold to lock: the run's overwrite must wait on them
+    with day_held(airflow_stack, "daily_stats", day) as hold:
         trigger_all(airflow_stack, {run_id: day})
-        wait_until_blocked(airflow_stack, run_id, "calculate_stats", "daily_stats")
+        wait_until_blocked(airflow_stack, run_id, "calculate_stats", hold)
         log = airflow_stack.api.task_log(DAG_ID, run_id, "calculate_stats", 1)
     if line.MAJOR >= 3:
         # Airflow 3 lists where the text came from: the worker's log server, for a running task.
