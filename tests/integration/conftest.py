@@ -49,19 +49,20 @@ def _no_armed_faults(request):
 
 
 # The order xdist hands modules out in (the Makefile turns off its own reordering by test count):
-# the first three start at once, each later one goes to whichever worker runs dry. Every
-# stack_exclusive test is in the first four modules, and first in its module but for the fault
-# tests (which need their clean reference first), so they queue while that reference runs and
-# the stack drains once for them all (airkit.testing.sharing.StackTurns); meanwhile the two-host
-# test (its own stack, no turns) keeps a worker busy. With the exclusive tests last in their
-# modules, local runs measured 541-650 s: an exclusive test queued late drained the stack a
-# second time; first, 545 s. Short modules come next, so a drain waits only for short tests;
-# the longest come last, longest first, so the suite does not end on one of them alone.
+# the first three start at once; a worker is handed the next module as soon as only two of its
+# tests are left. Every stack_exclusive test is in the first four modules, and first in its
+# module but for the fault tests (which need their clean reference first), so they queue while
+# that reference runs and the stack drains once for them all (airkit.testing.sharing.StackTurns);
+# meanwhile the two-host test (its own stack, no turns) keeps a worker busy. With the exclusive
+# tests last in their modules, local runs measured 541-650 s: an exclusive test queued late
+# drained the stack a second time; first, 545 s. After that one drain, the longest modules go
+# out first and the short ones last, so the suite does not end on a long module alone (with
+# the longest last, a 65 s lesson_sla run ended one local run 50 s after the other workers).
 FIRST = ("faults/test_component_faults.py", "remote/test_two_hosts.py",
          "security/test_security_defaults.py", "catalogue/test_organisation.py")
-LAST = ("catalogue/test_sensors_and_datasets.py", "test_events_etl.py", "compose/test_compose_services.py",
-        "faults/test_bad_input.py", "alerting/test_lesson_sla.py")
-_RANKS = {name: rank for rank, name in enumerate(FIRST)} | {name: 100 + rank for rank, name in enumerate(LAST)}
+LONGEST = ("test_events_etl.py", "catalogue/test_sensors_and_datasets.py", "faults/test_bad_input.py",
+           "compose/test_compose_services.py", "alerting/test_lesson_sla.py", "ui/test_ui.py")
+_RANKS = {name: rank for rank, name in enumerate(FIRST)} | {name: 10 + rank for rank, name in enumerate(LONGEST)}
 
 
 def _module_rank(item) -> int:
