@@ -146,13 +146,20 @@ class AirflowAPI:
         self.call("PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": True})
 
     def trigger(self, dag_id: str, logical_date: str, run_id: str, conf: dict | None = None) -> dict:
-        """A manual run for `logical_date` (YYYY-MM-DD), replacing an earlier run of that id."""
-        self.unpause(dag_id)
+        """A manual run for `logical_date` (YYYY-MM-DD), replacing an earlier run of that id; the
+        DAG is unpaused after. Unpausing a scheduled DAG makes a scheduled run too (catchup off):
+        queued first, and on 3.x due at its logical date, not now, the manual run starts first
+        where the DAG allows one active run (lesson_sla's test once waited 40 s on the other)."""
+        self.wait_for_dag(dag_id)
         if self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}").status_code == 200:
             self.call("DELETE", f"/dags/{dag_id}/dagRuns/{run_id}")
-        return self.call("POST", f"/dags/{dag_id}/dagRuns", json={
-            "dag_run_id": run_id, "logical_date": f"{logical_date}T00:00:00+00:00", "conf": conf or {},
-        })
+        stamp = f"{logical_date}T00:00:00+00:00"
+        body = {"dag_run_id": run_id, "logical_date": stamp, "conf": conf or {}}
+        if self.major >= 3:
+            body["run_after"] = stamp
+        created = self.call("POST", f"/dags/{dag_id}/dagRuns", json=body)
+        self.unpause(dag_id)
+        return created
 
     def run_state(self, dag_id: str, run_id: str) -> str:
         return self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
