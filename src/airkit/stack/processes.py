@@ -290,7 +290,7 @@ class ProcessStack(Stack):
             pid = self.supervisorctl("pid").stdout.strip()
             # Airflow first, so nothing logs connection errors against databases already gone.
             airflow = [s.name for s in SERVICES if s.phase not in ("data",)]
-            worker = self.pids().get("airflow-worker") if remove_state else None
+            worker = self._pid_of("airflow-worker") if remove_state else None
             # One at a time they add up (the api-server alone takes ~6 s): side by side instead.
             stopping = [subprocess.Popen(self._ctl_argv("stop", name), env=self.env,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name in airflow]
@@ -336,12 +336,11 @@ class ProcessStack(Stack):
 
     def pids(self) -> dict[str, int]:
         """Running service -> pid of its main process."""
-        out = {}
-        for service in SERVICES:
-            pid = self.supervisorctl("pid", service.name, check=False).stdout.strip()
-            if pid.isdigit() and pid != "0":
-                out[service.name] = int(pid)
-        return out
+        return {s.name: pid for s in SERVICES if (pid := self._pid_of(s.name))}
+
+    def _pid_of(self, name: str) -> int | None:
+        pid = self.supervisorctl("pid", name, check=False).stdout.strip()
+        return int(pid) if pid.isdigit() and pid != "0" else None
 
     # --- faults ------------------------------------------------------------------------------------
     def restart(self, service: str, timeout: float = 300) -> None:
