@@ -6,7 +6,8 @@ are not obtainable on CI machines, where Prometheus is a stand-in built from Deb
 (ci/standin-images.sh). The exporter's target is therefore down here; Flower's must be up and
 its worker series queryable, which is what the dashboard's worker panels read.
 
-Cost: ~1 min (Flower's start, then one 15 s scrape interval).
+Cost: ~1 min (Flower's start, then a scrape or two: Flower's first scrape can come before it has
+heard the worker's first heartbeat, when the target is up but has no worker series yet).
 """
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ def prometheus(airflow_stack) -> Iterator[str]:
                        capture_output=True, check=False)
 
 
+def _poll(probe, url: str, seconds: float):
+    """probe(url) until it returns something, for at most `seconds`; None if it never does."""
+    return Retrying(stop=stop_after_delay(seconds), wait=wait_fixed(2), retry=retry_if_result(lambda r: r is None),
+                    retry_error_callback=lambda state: None)(probe, url)
+
+
 def _flower_target(url: str) -> dict | None:
     try:
         targets = requests.get(f"{url}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
@@ -57,13 +64,18 @@ def _flower_target(url: str) -> dict | None:
     return up[0] if up else None
 
 
+def _online_workers(url: str) -> list | None:
+    answer = requests.get(f"{url}/api/v1/query", params={"query": "flower_worker_online"}, timeout=5).json()
+    return [s for s in answer["data"]["result"] if s["value"][1] == "1"] or None
+
+
 def test_prometheus_scrapes_flowers_worker_metrics(prometheus):
-    target = Retrying(stop=stop_after_delay(180), wait=wait_fixed(2), retry=retry_if_result(lambda t: t is None),
-                      retry_error_callback=lambda state: None)(_flower_target, prometheus)
+    target = _poll(_flower_target, prometheus, 180)
     targets = requests.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
     seen = [(t["labels"].get("job"), t["health"], t.get("lastError")) for t in targets]
     assert target is not None, f"Flower's target never came up: {seen}"
 
+    # Four scrape intervals: one Flower may answer before any worker's heartbeat reached it.
+    online = _poll(_online_workers, prometheus, 60)
     answer = requests.get(f"{prometheus}/api/v1/query", params={"query": "flower_worker_online"}, timeout=5).json()
-    series = answer["data"]["result"]
-    assert series and any(s["value"][1] == "1" for s in series), f"no online worker in Flower's metrics: {answer}"
+    assert online, f"no online worker in Flower's metrics after 60 s: {answer}"
