@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from airkit.stack.ports import free_port
+from tests.integration.polling import poll
 
 pytestmark = [pytest.mark.integration, pytest.mark.compose_only]
 
@@ -49,12 +49,6 @@ def prometheus(airflow_stack) -> Iterator[str]:
                        capture_output=True, check=False)
 
 
-def _poll(probe, url: str, seconds: float):
-    """probe(url) until it returns something, for at most `seconds`; None if it never does."""
-    return Retrying(stop=stop_after_delay(seconds), wait=wait_fixed(2), retry=retry_if_result(lambda r: r is None),
-                    retry_error_callback=lambda state: None)(probe, url)
-
-
 def _flower_target(url: str) -> dict | None:
     try:
         targets = requests.get(f"{url}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
@@ -64,18 +58,20 @@ def _flower_target(url: str) -> dict | None:
     return up[0] if up else None
 
 
-def _online_workers(url: str) -> list | None:
-    answer = requests.get(f"{url}/api/v1/query", params={"query": "flower_worker_online"}, timeout=5).json()
-    return [s for s in answer["data"]["result"] if s["value"][1] == "1"] or None
+def _query(url: str, expression: str) -> dict:
+    return requests.get(f"{url}/api/v1/query", params={"query": expression}, timeout=5).json()
+
+
+def _has_online_worker(answer: dict) -> bool:
+    return any(s["value"][1] == "1" for s in answer["data"]["result"])
 
 
 def test_prometheus_scrapes_flowers_worker_metrics(prometheus):
-    target = _poll(_flower_target, prometheus, 180)
+    target = poll(lambda: _flower_target(prometheus), lambda t: t is not None, 180)
     targets = requests.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
     seen = [(t["labels"].get("job"), t["health"], t.get("lastError")) for t in targets]
     assert target is not None, f"Flower's target never came up: {seen}"
 
     # Four scrape intervals: one Flower may answer before any worker's heartbeat reached it.
-    online = _poll(_online_workers, prometheus, 60)
-    answer = requests.get(f"{prometheus}/api/v1/query", params={"query": "flower_worker_online"}, timeout=5).json()
-    assert online, f"no online worker in Flower's metrics after 60 s: {answer}"
+    answer = poll(lambda: _query(prometheus, "flower_worker_online"), _has_online_worker, 60)
+    assert _has_online_worker(answer), f"no online worker in Flower's metrics after 60 s: {answer}"

@@ -8,7 +8,6 @@ same way. One stack for the module; B is started anew by each test.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -16,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from airkit.stack import (
     envfile,
@@ -30,6 +28,7 @@ from airkit.stack import (
 from airkit.stack.isolated import HARNESS_SETTINGS
 from airkit.stack.processes import kill_tree
 from airkit.testing import tables
+from tests.integration.polling import poll
 from tests.integration.remote.hosts import entered, host_pair, resolving, tail
 
 pytestmark = pytest.mark.integration
@@ -167,8 +166,8 @@ class RemoteWorker:
 
     def wait_consuming(self, broker_url: str, timeout: float = 180) -> None:
         """Bounded: B's worker subscribed to `remote`, as host A's broker sees it."""
-        state = _poll(lambda: self.verdict(broker_url), lambda v: v == "healthy" or v.startswith("exited"),
-                      timeout)
+        state = poll(lambda: self.verdict(broker_url), lambda v: v == "healthy" or v.startswith("exited"),
+                     timeout)
         assert state == "healthy", f"{self.node} not consuming {QUEUE}: {state}\n{tail(self.log)}"
 
 
@@ -177,14 +176,6 @@ def worker_b(pair, root, main_host):
     worker = RemoteWorker(pair, root, main_host.env_file)
     yield worker
     worker.kill()
-
-
-def _poll(read, done, timeout: float, interval: float = 2):
-    """read() until done(value) or `timeout` seconds; the last value either way."""
-    with contextlib.suppress(RetryError):
-        Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(interval),
-                 retry=retry_if_result(lambda value: not done(value)))(read)
-    return read()
 
 
 def _run(stack, day: str, conf: dict | None = None, *, name: str) -> str:
@@ -258,7 +249,7 @@ def _wait_for_open_transaction_from(stack, address: str, timeout: float = 180) -
                         "AND datname = current_database() AND state = 'idle in transaction'", (address,))
             return cur.fetchone()["n"]
 
-    assert _poll(open_transactions, bool, timeout, interval=1), f"no open transaction from {address}"
+    assert poll(open_transactions, bool, timeout, interval=1), f"no open transaction from {address}"
 
 
 def test_b_with_another_secret_key_gets_log_fetch_refused(on_host_a, worker_b):
@@ -284,6 +275,6 @@ def test_b_with_a_wrong_redis_password_cannot_join(on_host_a, worker_b):
     def refusal_logged() -> bool:
         return any(text in worker_b.log.read_text(errors="replace") for text in refused)
 
-    assert _poll(refusal_logged, bool, 120), f"no refusal in B's log:\n{tail(worker_b.log)}"
+    assert poll(refusal_logged, bool, 120), f"no refusal in B's log:\n{tail(worker_b.log)}"
     assert worker_b.verdict(stack.endpoints.broker_url) != "healthy"
 
